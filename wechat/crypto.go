@@ -1,0 +1,137 @@
+package wechat
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strings"
+)
+
+// Reasons a DecryptError gives, also used as the metric label.
+const (
+	ReasonBase64           = "base64"
+	ReasonKeyLength        = "key_length"
+	ReasonIVLength         = "iv_length"
+	ReasonCiphertextLength = "ciphertext_length"
+	ReasonPadding          = "padding"
+	ReasonJSON             = "json"
+	ReasonNoPhone          = "no_phone" // JSON, but not a phone number: the client sent other open data
+)
+
+// ErrStaleSessionKey matches (errors.Is) a decryption that failed the way a
+// wrong session_key fails: bad padding or garbage instead of JSON. The usual
+// cause is that the mini program called wx.login after the data was made,
+// which rotated the key; the client must log in again and retry.
+var ErrStaleSessionKey = errors.New("wechat: session_key does not fit the data (stale after a new wx.login?)")
+
+// DecryptError says why open data could not be decrypted. It never carries
+// any of the inputs.
+type DecryptError struct {
+	Reason string // one of the Reason constants
+}
+
+func (e *DecryptError) Error() string {
+	return "wechat: decrypt open data: " + e.Reason
+}
+
+// Is makes errors.Is(err, ErrStaleSessionKey) true for the failures a
+// rotated session_key produces.
+func (e *DecryptError) Is(target error) bool {
+	return target == ErrStaleSessionKey && (e.Reason == ReasonPadding || e.Reason == ReasonJSON)
+}
+
+// DecryptOpenData decrypts the encryptedData of a mini-program open-data
+// event (phone number, user info, WeRun, share info): AES-128-CBC with
+// PKCS#7 padding, key = base64(session_key), iv = base64(iv). It returns the
+// plaintext only if it is JSON; checking the watermark is the caller's job
+// (CheckWatermark).
+func DecryptOpenData(sessionKey SessionKey, encryptedData, iv string) ([]byte, error) {
+	key, ok := decodeBase64(sessionKey.Reveal())
+	if !ok {
+		return nil, &DecryptError{Reason: ReasonBase64}
+	}
+	if len(key) != 16 {
+		return nil, &DecryptError{Reason: ReasonKeyLength}
+	}
+	ivBytes, ok := decodeBase64(iv)
+	if !ok {
+		return nil, &DecryptError{Reason: ReasonBase64}
+	}
+	if len(ivBytes) != aes.BlockSize {
+		return nil, &DecryptError{Reason: ReasonIVLength}
+	}
+	data, ok := decodeBase64(encryptedData)
+	if !ok {
+		return nil, &DecryptError{Reason: ReasonBase64}
+	}
+	if len(data) == 0 || len(data)%aes.BlockSize != 0 {
+		return nil, &DecryptError{Reason: ReasonCiphertextLength}
+	}
+
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, &DecryptError{Reason: ReasonKeyLength}
+	}
+	plain := make([]byte, len(data))
+	cipher.NewCBCDecrypter(block, ivBytes).CryptBlocks(plain, data)
+
+	n, ok := unpadPKCS7(plain)
+	if !ok {
+		return nil, &DecryptError{Reason: ReasonPadding}
+	}
+	plain = plain[:n]
+	// A wrong key passes the padding check about once in 256 tries; the
+	// garbage it leaves is not JSON.
+	if !json.Valid(plain) {
+		return nil, &DecryptError{Reason: ReasonJSON}
+	}
+	return plain, nil
+}
+
+// DecryptPhone decrypts the legacy getPhoneNumber encryptedData.
+func DecryptPhone(sessionKey SessionKey, encryptedData, iv string) (PhoneInfo, error) {
+	plain, err := DecryptOpenData(sessionKey, encryptedData, iv)
+	if err != nil {
+		return PhoneInfo{}, err
+	}
+	var info PhoneInfo
+	if err := json.Unmarshal(plain, &info); err != nil {
+		return PhoneInfo{}, &DecryptError{Reason: ReasonJSON}
+	}
+	if info.PhoneNumber == "" && info.PurePhoneNumber == "" {
+		return PhoneInfo{}, &DecryptError{Reason: ReasonNoPhone}
+	}
+	return info, nil
+}
+
+// decodeBase64 accepts padded and unpadded standard base64, and spaces where
+// a form-encoded body turned '+' into ' '.
+func decodeBase64(s string) ([]byte, bool) {
+	s = strings.ReplaceAll(s, " ", "+")
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+		return b, true
+	}
+	if b, err := base64.RawStdEncoding.DecodeString(s); err == nil {
+		return b, true
+	}
+	return nil, false
+}
+
+// unpadPKCS7 returns the length of b without its PKCS#7 padding. It reads
+// the whole last block whatever the padding byte says, so that its timing
+// does not tell which padding byte was wrong. len(b) must be a positive
+// multiple of the block size.
+func unpadPKCS7(b []byte) (int, bool) {
+	last := b[len(b)-aes.BlockSize:]
+	pad := int(last[aes.BlockSize-1])
+	good := subtle.ConstantTimeLessOrEq(1, pad) & subtle.ConstantTimeLessOrEq(pad, aes.BlockSize)
+	for i := range aes.BlockSize {
+		inPad := subtle.ConstantTimeLessOrEq(i+1, pad)
+		same := subtle.ConstantTimeByteEq(last[aes.BlockSize-1-i], byte(pad))
+		good &= (1 ^ inPad) | same
+	}
+	return len(b) - pad*good, good == 1
+}

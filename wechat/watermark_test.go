@@ -1,0 +1,41 @@
+package wechat
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestCheckWatermark(t *testing.T) {
+	now := time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) int64 { return now.Add(d).Unix() }
+	tests := []struct {
+		name string
+		w    Watermark
+		win  WatermarkWindow
+		want error
+	}{
+		{"made just now for us", Watermark{AppID: testAppID, Timestamp: at(0)}, WatermarkWindow{}, nil},
+		{"made for another app", Watermark{AppID: "wx-other", Timestamp: at(0)}, WatermarkWindow{}, ErrWatermarkAppID},
+		{"missing appid", Watermark{Timestamp: at(0)}, WatermarkWindow{}, ErrWatermarkAppID},
+		{"no timestamp checks only the appid", Watermark{AppID: testAppID}, WatermarkWindow{}, nil},
+		{"no timestamp, wrong appid", Watermark{AppID: "wx-other"}, WatermarkWindow{}, ErrWatermarkAppID},
+		{"9 minutes old is within the default 10", Watermark{AppID: testAppID, Timestamp: at(-9 * time.Minute)}, WatermarkWindow{}, nil},
+		{"11 minutes old is expired", Watermark{AppID: testAppID, Timestamp: at(-11 * time.Minute)}, WatermarkWindow{}, ErrWatermarkExpired},
+		{"30s ahead is clock skew", Watermark{AppID: testAppID, Timestamp: at(30 * time.Second)}, WatermarkWindow{}, nil},
+		{"2 minutes ahead is rejected", Watermark{AppID: testAppID, Timestamp: at(2 * time.Minute)}, WatermarkWindow{}, ErrWatermarkExpired},
+		{"a wider window accepts older data", Watermark{AppID: testAppID, Timestamp: at(-time.Hour)}, WatermarkWindow{Past: 2 * time.Hour}, nil},
+		{"a narrower window rejects sooner", Watermark{AppID: testAppID, Timestamp: at(-2 * time.Minute)}, WatermarkWindow{Past: time.Minute}, ErrWatermarkExpired},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckWatermark(tt.w, testAppID, now, tt.win)
+			if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
+				t.Errorf("CheckWatermark = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	if errors.Is(ErrWatermarkAppID, ErrWatermarkExpired) {
+		t.Error("the two watermark errors must be distinct")
+	}
+}
