@@ -1,0 +1,230 @@
+package models_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/mpauth/mpauth/dbtest"
+	"github.com/mpauth/mpauth/migrations"
+	"github.com/mpauth/mpauth/models"
+)
+
+func newUserWithIdentity(t *testing.T, st *models.Store, appID, openID string) (models.User, models.WeChatIdentity) {
+	t.Helper()
+	ctx := context.Background()
+	u := models.User{}
+	if err := st.CreateUser(ctx, &u); err != nil {
+		t.Fatal(err)
+	}
+	id := models.WeChatIdentity{AppID: appID, OpenID: openID, UserID: u.ID}
+	if err := st.CreateIdentity(ctx, &id); err != nil {
+		t.Fatal(err)
+	}
+	return u, id
+}
+
+func TestMigrationsAreIdempotent(t *testing.T) {
+	target := dbtest.Fresh(t)
+	st := dbtest.Open(t, target, nil) // migrates from empty
+	sqlDB, err := st.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	res, err := migrations.Up(ctx, sqlDB, string(st.Dialect()))
+	if err != nil {
+		t.Fatalf("second migrate up: %v", err)
+	}
+	if len(res) != 0 {
+		t.Fatalf("second migrate up applied %d migrations, want 0", len(res))
+	}
+	if err := migrations.Current(ctx, sqlDB, string(st.Dialect())); err != nil {
+		t.Fatalf("schema not current after up: %v", err)
+	}
+}
+
+func TestSameOpenIDTwiceInOneAppIsRejectedByTheDatabase(t *testing.T) {
+	st := dbtest.New(t)
+	ctx := context.Background()
+	if err := st.UpsertApp(ctx, "wx0000000000000001", "one", "s1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpsertApp(ctx, "wx0000000000000002", "two", "s2"); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := newUserWithIdentity(t, st, "wx0000000000000001", "oSAME")
+
+	dup := models.WeChatIdentity{AppID: "wx0000000000000001", OpenID: "oSAME", UserID: u.ID}
+	if err := st.CreateIdentity(ctx, &dup); !errors.Is(err, models.ErrConflict) {
+		t.Fatalf("second identity with same (app, openid): got %v, want ErrConflict", err)
+	}
+	other := models.WeChatIdentity{AppID: "wx0000000000000002", OpenID: "oSAME", UserID: u.ID}
+	if err := st.CreateIdentity(ctx, &other); err != nil {
+		t.Fatalf("same openid in another app must be allowed: %v", err)
+	}
+}
+
+func TestOnePhoneNumberIsNeverBoundToTwoUsers(t *testing.T) {
+	st := dbtest.New(t)
+	ctx := context.Background()
+	if err := st.UpsertApp(ctx, "wx0000000000000001", "one", "s1"); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := newUserWithIdentity(t, st, "wx0000000000000001", "oA")
+	b, _ := newUserWithIdentity(t, st, "wx0000000000000001", "oB")
+	p := models.PhoneBinding{UserID: a.ID, PhoneE164: "+8613800138000", CountryCode: "86", PureNumber: "13800138000", Source: models.PhoneSourceCode, AppID: "wx0000000000000001"}
+	if ev, err := st.BindPhone(ctx, p); err != nil || ev != "bind" {
+		t.Fatalf("first bind: event %q err %v", ev, err)
+	}
+	p.UserID = b.ID
+	if _, err := st.BindPhone(ctx, p); !errors.Is(err, models.ErrConflict) {
+		t.Fatalf("bind taken number to another user: got %v, want ErrConflict", err)
+	}
+	p.UserID, p.PhoneE164, p.PureNumber = a.ID, "+8613900139000", "13900139000"
+	if ev, err := st.BindPhone(ctx, p); err != nil || ev != "replace" {
+		t.Fatalf("replace: event %q err %v", ev, err)
+	}
+	hist, err := st.PhoneHistory(ctx, a.ID)
+	if err != nil || len(hist) != 2 || hist[0].Event != "replace" || hist[0].PreviousE164 != "+8613800138000" {
+		t.Fatalf("history = %+v, %v", hist, err)
+	}
+}
+
+func TestSessionKeysAreSealedAtRestAndKeepThePreviousKey(t *testing.T) {
+	st := dbtest.New(t)
+	ctx := context.Background()
+	if err := st.UpsertApp(ctx, "wx0000000000000001", "one", "s1"); err != nil {
+		t.Fatal(err)
+	}
+	_, id := newUserWithIdentity(t, st, "wx0000000000000001", "oK")
+	first := base64.StdEncoding.EncodeToString([]byte("0123456789abcdef"))
+	second := base64.StdEncoding.EncodeToString([]byte("fedcba9876543210"))
+
+	if err := st.StoreSessionKey(ctx, id.ID, first); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.StoreSessionKey(ctx, id.ID, second); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := st.LoadSessionKeys(ctx, id.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys.Current != second || keys.Previous != first {
+		t.Fatalf("round trip: current/previous mismatch")
+	}
+
+	sqlDB, _ := st.SQLDB()
+	var cur, prev []byte
+	if err := sqlDB.QueryRowContext(ctx, "SELECT current_ciphertext, previous_ciphertext FROM session_keys WHERE identity_id = $1", id.ID).Scan(&cur, &prev); err != nil {
+		t.Fatal(err)
+	}
+	for _, stored := range [][]byte{cur, prev} {
+		for _, plain := range []string{first, second, "0123456789abcdef", "fedcba9876543210"} {
+			if bytes.Contains(stored, []byte(plain)) {
+				t.Fatalf("stored ciphertext contains the plaintext session key")
+			}
+		}
+	}
+
+	// Same key again (WeChat did not rotate): previous must survive.
+	if err := st.StoreSessionKey(ctx, id.ID, second); err != nil {
+		t.Fatal(err)
+	}
+	if keys, _ = st.LoadSessionKeys(ctx, id.ID); keys.Previous != first {
+		t.Fatalf("re-storing the same key dropped the previous key")
+	}
+}
+
+func TestSealedValuesDoNotOpenInAnotherRowOrUnderAnotherKey(t *testing.T) {
+	k1, _ := models.NewKeyring(dbtest.RandomKey())
+	ct, kid, err := k1.Seal([]byte("secret"), []byte("row:1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k1.Open(ct, kid, []byte("row:2")); err == nil {
+		t.Fatal("ciphertext opened under another row's aad")
+	}
+	newKey := dbtest.RandomKey()
+	rotated, _ := models.NewKeyring(newKey)
+	if _, err := rotated.Open(ct, kid, []byte("row:1")); !errors.Is(err, models.ErrUnknownKey) {
+		t.Fatalf("open with a keyring lacking the old key: %v, want ErrUnknownKey", err)
+	}
+}
+
+func TestRotatedKeyringStillOpensOldRows(t *testing.T) {
+	oldKey, newKey := dbtest.RandomKey(), dbtest.RandomKey()
+	before, _ := models.NewKeyring(oldKey)
+	ct, kid, _ := before.Seal([]byte("secret"), nil)
+	after, _ := models.NewKeyring(newKey, oldKey)
+	pt, err := after.Open(ct, kid, nil)
+	if err != nil || string(pt) != "secret" {
+		t.Fatalf("rotated keyring: %q, %v", pt, err)
+	}
+	if after.CurrentID() == kid {
+		t.Fatal("new data must be sealed with the new key")
+	}
+}
+
+func TestLoginAuditIsAppendOnly(t *testing.T) {
+	st := dbtest.New(t)
+	ctx := context.Background()
+	row := models.LoginAudit{Event: models.EventLogin, Result: models.ResultFailure, ErrorCode: "invalid_code"}
+	if err := st.AppendLoginAudit(ctx, &row); err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, _ := st.SQLDB()
+	if _, err := sqlDB.ExecContext(ctx, "UPDATE login_audit SET result = 'success' WHERE id = $1", row.ID); err == nil {
+		t.Fatal("UPDATE on login_audit succeeded; it must be append-only")
+	}
+}
+
+func TestTooManyDecryptFailuresDiscardTheKeys(t *testing.T) {
+	st := dbtest.New(t)
+	ctx := context.Background()
+	_ = st.UpsertApp(ctx, "wx0000000000000001", "one", "s1")
+	_, id := newUserWithIdentity(t, st, "wx0000000000000001", "oF")
+	if err := st.StoreSessionKey(ctx, id.ID, "a2V5a2V5a2V5a2V5a2V5aw=="); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 5; i++ {
+		discarded, err := st.RecordDecryptFailure(ctx, id.ID, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if discarded != (i == 5) {
+			t.Fatalf("failure %d: discarded=%v", i, discarded)
+		}
+	}
+	if _, err := st.LoadSessionKeys(ctx, id.ID); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("keys after the cap: %v, want ErrNotFound", err)
+	}
+}
+
+func TestAccessTokenCompareAndExpire(t *testing.T) {
+	st := dbtest.New(t)
+	ctx := context.Background()
+	_ = st.UpsertApp(ctx, "wx0000000000000001", "one", "s1")
+	now := time.Now().UTC()
+	save := func(v string) {
+		if err := st.SaveAccessToken(ctx, models.AccessToken{AppID: "wx0000000000000001", Kind: "stable", Value: v, FetchedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save("old-token")
+	save("new-token")
+	if ok, err := st.ExpireAccessTokenIf(ctx, "wx0000000000000001", "old-token"); err != nil || ok {
+		t.Fatalf("expire with a stale token: ok=%v err=%v, want no-op", ok, err)
+	}
+	tok, _ := st.LoadAccessToken(ctx, "wx0000000000000001")
+	if tok.Value != "new-token" || !tok.ExpiresAt.After(now) || tok.Refreshes != 2 {
+		t.Fatalf("token after stale expire: %+v", tok.ExpiresAt)
+	}
+	if ok, err := st.ExpireAccessTokenIf(ctx, "wx0000000000000001", "new-token"); err != nil || !ok {
+		t.Fatalf("expire the current token: ok=%v err=%v", ok, err)
+	}
+}

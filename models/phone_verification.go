@@ -1,0 +1,40 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// PhoneVerificationDay counts paid getuserphonenumber successes.
+type PhoneVerificationDay struct {
+	AppID string `gorm:"primaryKey"`
+	Day   string `gorm:"primaryKey"` // YYYY-MM-DD in China Standard Time, WeChat's billing day
+	Count int64
+}
+
+func (PhoneVerificationDay) TableName() string { return "phone_verifications_daily" }
+
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// BillingDay is the WeChat billing day (Beijing time) of t.
+func BillingDay(t time.Time) string { return t.In(chinaTime).Format("2006-01-02") }
+
+// CountPhoneVerification adds one paid verification for app on t's day.
+func (s *Store) CountPhoneVerification(ctx context.Context, appID string, t time.Time) error {
+	row := PhoneVerificationDay{AppID: appID, Day: BillingDay(t), Count: 1}
+	return translate(s.conn(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "app_id"}, {Name: "day"}},
+		DoUpdates: clause.Set{{Column: clause.Column{Name: "count"}, Value: gorm.Expr("phone_verifications_daily.count + 1")}},
+	}).Create(&row).Error)
+}
+
+// PhoneVerifications sums verifications over [fromDay, toDay] for all apps.
+func (s *Store) PhoneVerifications(ctx context.Context, fromDay, toDay string) (int64, error) {
+	var n int64
+	err := s.conn(ctx).Model(&PhoneVerificationDay{}).Where("day >= ? AND day <= ?", fromDay, toDay).
+		Select("COALESCE(SUM(count), 0)").Scan(&n).Error
+	return n, translate(err)
+}

@@ -1,0 +1,91 @@
+// Package models is the data layer: GORM structs, one file per table, and a
+// Store whose methods never commit on their own; the service that owns a
+// business operation opens the one transaction it runs in (Store.WithTx).
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Dialect names the database behind a Store.
+type Dialect string
+
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+var (
+	// ErrNotFound: the row asked for does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a unique constraint refused the write.
+	ErrConflict = errors.New("conflict")
+)
+
+// Store is the data layer over one database. Inside WithTx the callback gets
+// a Store bound to the transaction, so the same methods run in or out of it.
+type Store struct {
+	db      *gorm.DB
+	dialect Dialect
+	keys    *Keyring
+	now     func() time.Time
+}
+
+// NewStore wraps an open GORM handle. keys seal secrets at rest; now is the
+// clock (time.Now in production, a fake in tests).
+func NewStore(db *gorm.DB, dialect Dialect, keys *Keyring, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{db: db, dialect: dialect, keys: keys, now: now}
+}
+
+// Dialect reports which database this is.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Keys returns the keyring sealing secrets at rest.
+func (s *Store) Keys() *Keyring { return s.keys }
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time { return s.now().UTC() }
+
+// SQLDB exposes the pool for migrations, health checks and pool metrics.
+func (s *Store) SQLDB() (*sql.DB, error) { return s.db.DB() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	db, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return db.PingContext(ctx)
+}
+
+// WithTx runs fn in one transaction: committed if fn returns nil, rolled back
+// otherwise (and on panic), so a business operation is written whole or not at all.
+func (s *Store) WithTx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
+		return fn(&Store{db: gtx, dialect: s.dialect, keys: s.keys, now: s.now})
+	})
+}
+
+func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// translate maps driver errors to the package's sentinels, keeping the cause.
+func translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("%w: %w", ErrConflict, err)
+	}
+	return err
+}
