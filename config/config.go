@@ -39,6 +39,11 @@ type Config struct {
 	TokenTTL        time.Duration
 	RequestTimeout  time.Duration
 	ShutdownTimeout time.Duration
+
+	// Rate limits, per instance.
+	LoginPerIP   Rate
+	PhonePerUser Rate // paid getuserphonenumber calls and decryptions per user (and per openid)
+	PhonePerIP   Rate
 }
 
 // Production reports whether MPAUTH_ENV=production.
@@ -66,6 +71,10 @@ func Load(getenv func(string) string) (Config, error) {
 		TokenTTL:        7 * 24 * time.Hour,
 		RequestTimeout:  15 * time.Second,
 		ShutdownTimeout: 20 * time.Second,
+		// Carrier NAT puts many phones behind one IP: per-IP limits stay generous.
+		LoginPerIP:   Rate{N: 120, Per: time.Minute},
+		PhonePerUser: Rate{N: 10, Per: time.Hour},
+		PhonePerIP:   Rate{N: 120, Per: time.Minute},
 	}
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -125,6 +134,20 @@ func Load(getenv func(string) string) (Config, error) {
 			add("MPAUTH_TOKEN_TTL=%q must be a duration of at least 1m (for example 168h)", raw)
 		} else {
 			c.TokenTTL = d
+		}
+	}
+
+	for _, r := range []struct {
+		name string
+		dst  *Rate
+	}{{"MPAUTH_RATE_LOGIN_PER_IP", &c.LoginPerIP}, {"MPAUTH_RATE_PHONE_PER_USER", &c.PhonePerUser}, {"MPAUTH_RATE_PHONE_PER_IP", &c.PhonePerIP}} {
+		if raw := getenv(r.name); raw != "" {
+			rate, err := ParseRate(raw)
+			if err != nil {
+				add("%s: %v", r.name, err)
+				continue
+			}
+			*r.dst = rate
 		}
 	}
 

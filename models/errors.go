@@ -1,5 +1,18 @@
 package models
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/gorm"
+)
 
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+type gormDB = gorm.DB
+
+// isLockTimeout recognises PostgreSQL's lock_not_available (55P03).
+func isLockTimeout(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "55P03"
+}

@@ -1,0 +1,330 @@
+package services
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/mpauth/mpauth/models"
+	"github.com/mpauth/mpauth/wechat"
+)
+
+// WeChat is what the flows need from the WeChat client.
+type WeChat interface {
+	Code2Session(ctx context.Context, appID, jsCode string) (wechat.Session, error)
+	PhoneNumber(ctx context.Context, appID, phoneCode string) (wechat.PhoneInfo, error)
+}
+
+// Auth runs login, logout and token checks.
+type Auth struct {
+	Store        *models.Store
+	WeChat       WeChat
+	Logger       *slog.Logger
+	Now          func() time.Time
+	TokenTTL     time.Duration // sliding; default 7 days
+	DefaultAppID string        // used when a login names no appid
+	LoginPerIP   *Limiter
+
+	flight  singleflight.Group
+	mu      sync.Mutex
+	recent  map[string]recentLogin // code hash → result, for double taps and retries
+	sweptAt time.Time
+}
+
+type recentLogin struct {
+	res LoginResult
+	at  time.Time
+}
+
+// recentLoginTTL is how long the result of a code is replayed: long enough
+// for a retry after a lost answer, short next to the token's life.
+const recentLoginTTL = 2 * time.Minute
+
+// LoginInput is a login request.
+type LoginInput struct {
+	Code  string
+	AppID string
+	Meta  Meta
+}
+
+// LoginResult is a successful login.
+type LoginResult struct {
+	Token      string
+	ExpiresAt  time.Time
+	UserID     string
+	PhoneBound bool
+	IsNew      bool
+}
+
+// Login exchanges a wx.login code for our own login token. The same code
+// sent twice (double tap, retry, parallel requests) reaches WeChat once and
+// gets the same result; WeChat would answer the second exchange with 40163.
+func (a *Auth) Login(ctx context.Context, in LoginInput) (LoginResult, error) {
+	appID, err := a.resolveApp(ctx, in.AppID)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if err := validCode(in.Code); err != nil {
+		return LoginResult{}, err
+	}
+	if ok, wait := a.LoginPerIP.Allow(in.Meta.IP, a.now()); !ok {
+		err := &Error{Code: CodeRateLimited, Message: "Too many login attempts; try again later.", RetryAfter: wait}
+		writeFailureAudit(ctx, a.Store, a.logger(), auditRow(models.EventLogin, appID, "", in.Meta, err))
+		return LoginResult{}, err
+	}
+	key := codeKey(appID, in.Code)
+	if res, ok := a.recentResult(key); ok {
+		return res, nil
+	}
+	v, err, _ := a.flight.Do(key, func() (any, error) {
+		if res, ok := a.recentResult(key); ok {
+			return res, nil
+		}
+		// The exchange outlives a client that hung up: a second request with the
+		// same code must find the result, because WeChat will not answer twice.
+		res, err := a.login(context.WithoutCancel(ctx), appID, in)
+		if err == nil {
+			a.remember(key, res)
+		}
+		return res, err
+	})
+	if err != nil {
+		return LoginResult{}, err
+	}
+	return v.(LoginResult), nil
+}
+
+func (a *Auth) login(ctx context.Context, appID string, in LoginInput) (LoginResult, error) {
+	sess, err := a.WeChat.Code2Session(ctx, appID, in.Code)
+	if err != nil {
+		err = loginError(err)
+		writeFailureAudit(ctx, a.Store, a.logger(), auditRow(models.EventLogin, appID, "", in.Meta, err))
+		return LoginResult{}, err
+	}
+	var res LoginResult
+	// A first login racing another first login of the same openid loses the
+	// unique index; the retry then finds the winner's identity.
+	for attempt := 0; ; attempt++ {
+		res, err = a.persistLogin(ctx, appID, sess, in.Meta)
+		if !errors.Is(err, models.ErrConflict) || attempt == 1 {
+			break
+		}
+	}
+	if err != nil {
+		var se *Error
+		if !errors.As(err, &se) {
+			err = storeError(err)
+		}
+		writeFailureAudit(ctx, a.Store, a.logger(), auditRow(models.EventLogin, appID, userIDOf(err), in.Meta, err))
+		return LoginResult{}, err
+	}
+	return res, nil
+}
+
+// persistLogin writes the whole login in one transaction: identity, user,
+// session key, login session and audit row, or none of them.
+func (a *Auth) persistLogin(ctx context.Context, appID string, sess wechat.Session, m Meta) (LoginResult, error) {
+	now := a.now()
+	var res LoginResult
+	err := a.Store.WithTx(ctx, func(tx *models.Store) error {
+		ident, err := tx.FindIdentity(ctx, appID, sess.OpenID)
+		switch {
+		case err == nil:
+			if err := tx.TouchIdentity(ctx, ident.ID, sess.UnionID, now); err != nil {
+				return err
+			}
+		case errors.Is(err, models.ErrNotFound):
+			res.IsNew = true
+			ident = models.WeChatIdentity{AppID: appID, OpenID: sess.OpenID, CreatedAt: now, LastLoginAt: now}
+			if sess.UnionID != "" {
+				u := sess.UnionID
+				ident.UnionID = &u
+				if owner, err := tx.FindUserByUnionID(ctx, u); err == nil {
+					ident.UserID = owner // the same person, met in another of our apps
+					res.IsNew = false
+				} else if !errors.Is(err, models.ErrNotFound) {
+					return err
+				}
+			}
+			if ident.UserID == "" {
+				u := models.User{CreatedAt: now}
+				if err := tx.CreateUser(ctx, &u); err != nil {
+					return err
+				}
+				ident.UserID = u.ID
+			}
+			if err := tx.CreateIdentity(ctx, &ident); err != nil {
+				return err
+			}
+		default:
+			return err
+		}
+		user, err := tx.GetUser(ctx, ident.UserID)
+		if err != nil {
+			return err
+		}
+		if user.Status == models.UserBlocked {
+			return &blockedError{userID: user.ID}
+		}
+		if err := tx.StoreSessionKey(ctx, ident.ID, sess.SessionKey.Reveal()); err != nil {
+			return err
+		}
+		token, hash := newLoginToken()
+		ls := models.LoginSession{
+			TokenHash: hash, UserID: user.ID, IdentityID: ident.ID, AppID: appID,
+			CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(a.tokenTTL()),
+			IP: clip(m.IP, 64), UserAgent: clip(m.UserAgent, 512),
+		}
+		if err := tx.CreateLoginSession(ctx, &ls); err != nil {
+			return err
+		}
+		if err := tx.TouchUserLogin(ctx, user.ID, now); err != nil {
+			return err
+		}
+		if _, err := tx.GetPhoneBinding(ctx, user.ID); err == nil {
+			res.PhoneBound = true
+		} else if !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+		res.Token, res.ExpiresAt, res.UserID = token, ls.ExpiresAt, user.ID
+		return tx.AppendLoginAudit(ctx, auditRow(models.EventLogin, appID, user.ID, m, nil))
+	})
+	var be *blockedError
+	if errors.As(err, &be) {
+		return LoginResult{}, &Error{Code: CodeUserBlocked, Message: "This account has been blocked. Contact support if you think this is a mistake.", Cause: be}
+	}
+	return res, err
+}
+
+type blockedError struct{ userID string }
+
+func (e *blockedError) Error() string { return "user " + e.userID + " is blocked" }
+
+func userIDOf(err error) string {
+	var be *blockedError
+	if errors.As(err, &be) {
+		return be.userID
+	}
+	return ""
+}
+
+// loginError maps a code2Session failure to what the client should do.
+func loginError(err error) error {
+	switch wechat.KindOf(err) {
+	case wechat.KindInvalidCode, wechat.KindCodeUsed:
+		return &Error{Code: CodeInvalidCode, Message: "The login code is invalid or expired; call wx.login again and retry with the new code.", Cause: err}
+	case wechat.KindRiskBlocked:
+		return &Error{Code: CodeRiskBlocked, Message: "WeChat flagged this login as high risk and blocked it.", Cause: err}
+	case wechat.KindRateLimited:
+		return &Error{Code: CodeRateLimited, Message: "Too many logins for this WeChat user; try again in a minute.", RetryAfter: time.Minute, Cause: err}
+	default:
+		return &Error{Code: CodeWeChatUnavailable, Message: "WeChat is not answering right now; try again in a moment.", Cause: err}
+	}
+}
+
+// storeError turns a database failure into a clear, retryable answer.
+func storeError(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return &Error{Code: CodeServiceUnavailable, Message: "The service is busy; try again in a moment.", Cause: err}
+	}
+	return &Error{Code: CodeServiceUnavailable, Message: "The service is temporarily unavailable; try again in a moment.", Cause: err}
+}
+
+func (a *Auth) resolveApp(ctx context.Context, appID string) (string, error) {
+	if appID == "" {
+		if a.DefaultAppID == "" {
+			return "", &Error{Code: CodeInvalidRequest, Message: "This server serves several mini programs: send \"appid\" with the login."}
+		}
+		return a.DefaultAppID, nil
+	}
+	if len(appID) > 64 {
+		return "", &Error{Code: CodeInvalidRequest, Message: "\"appid\" is not a mini program this server serves."}
+	}
+	if appID == a.DefaultAppID {
+		return appID, nil
+	}
+	if _, err := a.Store.GetApp(ctx, appID); err != nil {
+		if errors.Is(err, models.ErrNotFound) {
+			return "", &Error{Code: CodeInvalidRequest, Message: "\"appid\" is not a mini program this server serves."}
+		}
+		return "", storeError(err)
+	}
+	return appID, nil
+}
+
+func validCode(code string) error {
+	if code == "" {
+		return &Error{Code: CodeInvalidRequest, Message: "\"code\" is required: send the code from wx.login."}
+	}
+	if len(code) > 128 {
+		return &Error{Code: CodeInvalidRequest, Message: "\"code\" is too long to be a WeChat code."}
+	}
+	for _, r := range code {
+		if r <= ' ' || r > '~' {
+			return &Error{Code: CodeInvalidRequest, Message: "\"code\" contains characters a WeChat code never has."}
+		}
+	}
+	return nil
+}
+
+// codeKey identifies a code without keeping it: codes are never stored or
+// logged in clear.
+func codeKey(appID, code string) string {
+	h := sha256.Sum256([]byte(appID + "\x00" + code))
+	return hex.EncodeToString(h[:])
+}
+
+func (a *Auth) recentResult(key string) (LoginResult, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r, ok := a.recent[key]
+	if !ok || a.now().Sub(r.at) > recentLoginTTL {
+		return LoginResult{}, false
+	}
+	return r.res, true
+}
+
+func (a *Auth) remember(key string, res LoginResult) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.now()
+	if a.recent == nil {
+		a.recent = map[string]recentLogin{}
+	}
+	if now.Sub(a.sweptAt) > 10*time.Second { // the map holds ~2 minutes of logins
+		a.sweptAt = now
+		for k, r := range a.recent {
+			if now.Sub(r.at) > recentLoginTTL {
+				delete(a.recent, k)
+			}
+		}
+	}
+	a.recent[key] = recentLogin{res: res, at: now}
+}
+
+func (a *Auth) now() time.Time {
+	if a.Now != nil {
+		return a.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (a *Auth) tokenTTL() time.Duration {
+	if a.TokenTTL > 0 {
+		return a.TokenTTL
+	}
+	return 7 * 24 * time.Hour
+}
+
+func (a *Auth) logger() *slog.Logger {
+	if a.Logger != nil {
+		return a.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}

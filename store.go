@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/mpauth/mpauth/config"
+	"github.com/mpauth/mpauth/migrations"
+	"github.com/mpauth/mpauth/models"
+)
+
+// openStore opens the configured database with the configured keys. It does
+// not migrate: serve and `migrate up` decide that.
+func openStore(ctx context.Context, cfg config.Config) (*models.Store, func(), error) {
+	keys := cfg.SecretKeys
+	if len(keys) == 0 {
+		var err error
+		if keys, err = config.DevSecretKey(cfg.DataDir); err != nil {
+			return nil, nil, fmt.Errorf("development secret key: %w", err)
+		}
+	}
+	raw := make([][]byte, len(keys))
+	for i, k := range keys {
+		raw[i] = []byte(k.Reveal())
+	}
+	keyring, err := models.NewKeyring(raw...)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, dialect, err := models.Open(ctx, models.OpenOptions{
+		PostgresURL:    cfg.DatabaseURL.Reveal(),
+		SQLitePath:     sqlitePath(cfg),
+		CreateDatabase: !cfg.Production(),
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	store := models.NewStore(db, dialect, keyring, time.Now)
+	closeFn := func() {
+		if sqlDB, err := db.DB(); err == nil {
+			sqlDB.Close()
+		}
+	}
+	return store, closeFn, nil
+}
+
+func sqlitePath(cfg config.Config) string { return filepath.Join(cfg.DataDir, "mpauth.db") }
+
+func migrateUp(ctx context.Context, store *models.Store) (int, error) {
+	sqlDB, err := store.SQLDB()
+	if err != nil {
+		return 0, err
+	}
+	res, err := migrations.Up(ctx, sqlDB, string(store.Dialect()))
+	return len(res), err
+}
+
+func describeDatabase(cfg config.Config) string {
+	if cfg.UsesSQLite() {
+		return "SQLite " + sqlitePath(cfg) + " (embedded; set DATABASE_URL for PostgreSQL)"
+	}
+	return "PostgreSQL " + redactURL(cfg.DatabaseURL.Reveal())
+}
