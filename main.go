@@ -39,11 +39,12 @@ type command struct {
 // cmd_NAME.go file beside this one.
 func commands() map[string]command {
 	return map[string]command{
-		"serve":      {"run the HTTP server (default)", runServe},
-		"migrate":    {"apply or inspect database migrations: migrate up|status", runMigrate},
-		"app":        {"manage served mini programs: app add|list|remove", runApp},
-		"decrypt":    {"decrypt legacy open data: decrypt --session-key K --iv IV --data DATA [--appid A]", runDecrypt},
-		"fakewechat": {"run the fake WeChat server: fakewechat --addr 127.0.0.1:9090 --app APPID:SECRET", runFakeWeChat},
+		"serve":       {"run the HTTP server (default)", runServe},
+		"migrate":     {"apply or inspect database migrations: migrate up|status", runMigrate},
+		"app":         {"manage served mini programs: app add|list|remove", runApp},
+		"decrypt":     {"decrypt legacy open data: decrypt --session-key K --iv IV --data DATA [--appid A]", runDecrypt},
+		"fakewechat":  {"run the fake WeChat server: fakewechat --addr 127.0.0.1:9090 --app APPID:SECRET", runFakeWeChat},
+		"healthcheck": {"exit 0 when the local server is ready (for container health checks)", runHealthcheck},
 	}
 }
 

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mpauth/mpauth/dbtest"
+)
+
+// startRun runs the real binary's run() in demo mode on a free port with a
+// fresh database and returns its base URL; the server stops with the test.
+func startRun(t *testing.T, extraEnv map[string]string) (baseURL string, stop func() error) {
+	t.Helper()
+	target := dbtest.Fresh(t)
+	env := map[string]string{"MPAUTH_ADDR": "127.0.0.1:0", "MPAUTH_DATA_DIR": t.TempDir(), "MPAUTH_LOG_LEVEL": "warn"}
+	if target.PostgresURL != "" {
+		env["DATABASE_URL"] = target.PostgresURL
+	} else {
+		env["MPAUTH_DATA_DIR"] = filepath.Dir(target.SQLitePath)
+	}
+	for k, v := range extraEnv {
+		env[k] = v
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), pw, io.Discard)
+		pw.CloseWithError(io.EOF)
+		done <- err
+	}()
+	addr := regexp.MustCompile(`listening on (http://\S+)`)
+	lines := bufio.NewScanner(pr)
+	for lines.Scan() {
+		if m := addr.FindStringSubmatch(lines.Text()); m != nil {
+			baseURL = m[1]
+			break
+		}
+	}
+	if baseURL == "" {
+		cancel()
+		t.Fatalf("server did not start: %v", <-done)
+	}
+	go io.Copy(io.Discard, pr)
+	stopped := false
+	stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second):
+			t.Fatal("server did not stop within 30s")
+			return nil
+		}
+	}
+	t.Cleanup(func() { stop() })
+	return baseURL, stop
+}
+
+func postJSON(t *testing.T, url, token string, body any) (int, map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func TestZeroConfigServerRunsTheWholeFlowAndStopsCleanly(t *testing.T) {
+	base, stop := startRun(t, nil)
+	for _, path := range []string{"/healthz", "/readyz", "/api/openapi.yaml", "/metrics"} {
+		resp, err := http.Get(base + path)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %v %v", path, err, resp)
+		}
+		resp.Body.Close()
+	}
+	const app = "wxdemo000000000001"
+	_, dev := postJSON(t, base+"/_fakewechat/_device/login", "", map[string]string{"appid": app, "user": "zoe"})
+	status, login := postJSON(t, base+"/api/v1/login", "", map[string]string{"code": dev["code"].(string)})
+	if status != 200 {
+		t.Fatalf("login: %d %v", status, login)
+	}
+	token := login["token"].(string)
+	_, ph := postJSON(t, base+"/_fakewechat/_device/phone", "", map[string]string{"appid": app, "user": "zoe", "phone": "+8613800138000"})
+	status, bound := postJSON(t, base+"/api/v1/phone", token, map[string]string{"code": ph["code"].(string)})
+	if status != 200 || bound["phone"].(map[string]any)["masked"] != "138****8000" {
+		t.Fatalf("phone: %d %v", status, bound)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("graceful stop: %v", err)
+	}
+}
+
+func TestUnknownCommandAndBadConfigFailFast(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"nonsense"}, func(string) string { return "" }, nil, &out, &out); err == nil {
+		t.Fatal("unknown command accepted")
+	}
+	err := run(context.Background(), []string{"serve"}, func(k string) string {
+		return map[string]string{"MPAUTH_ENV": "production"}[k]
+	}, nil, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "MPAUTH_SECRET_KEY") {
+		t.Fatalf("production without settings: %v", err)
+	}
+}
+
+func TestDecryptCommandExplainsFailures(t *testing.T) {
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"decrypt", "--session-key", "AAAAAAAAAAAAAAAAAAAAAA==", "--iv", "AAAAAAAAAAAAAAAAAAAAAA==", "--data", "AAAAAAAAAAAAAAAAAAAAAA=="},
+		func(string) string { return "" }, nil, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "stale session_key") {
+		t.Fatalf("garbage decrypt: %v", err)
+	}
+}
