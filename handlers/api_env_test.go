@@ -32,7 +32,7 @@ const (
 // apiEnv is the whole API over real HTTP: handlers, services and the real
 // WeChat client, talking to the fake WeChat and a fresh real database.
 type apiEnv struct {
-	t      *testing.T
+	t      testing.TB
 	store  *models.Store
 	fake   *fakewechat.Server
 	server *httptest.Server
@@ -61,10 +61,14 @@ type syncBuffer struct {
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.Write(p) }
-func (b *syncBuffer) String() string              { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
 
-func newAPIEnv(t *testing.T, opt envOptions) *apiEnv {
+func newAPIEnv(t testing.TB, opt envOptions) *apiEnv {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Now().UTC()}
@@ -208,3 +212,10 @@ func (e *apiEnv) count(table string) int {
 }
 
 var _ = slog.LevelDebug
+
+// as returns the environment reporting to t (a fuzz target's own T).
+func (e *apiEnv) as(t testing.TB) *apiEnv {
+	c := *e
+	c.t = t
+	return &c
+}
