@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mpauth/mpauth/dbtest"
+	"github.com/mpauth/mpauth/wechat/fakewechat"
 )
 
 // startRun runs the real binary's run() in demo mode on a free port with a
@@ -133,5 +134,28 @@ func TestDecryptCommandExplainsFailures(t *testing.T) {
 		func(string) string { return "" }, nil, &out, &out)
 	if err == nil || !strings.Contains(err.Error(), "stale session_key") {
 		t.Fatalf("garbage decrypt: %v", err)
+	}
+}
+
+func TestDecryptCommandPrintsTheDataAndTheWatermark(t *testing.T) {
+	fake := fakewechat.New(fakewechat.Options{})
+	if _, err := fake.DeviceLogin(fakewechat.DemoAppID, "op", false); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := fake.DevicePhone(fakewechat.DemoAppID, "op", "+8613800138000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := fake.SessionKey(fakewechat.DemoAppID, "op")
+	var out bytes.Buffer
+	err = run(context.Background(), []string{"decrypt", "--session-key", key.Reveal(), "--iv", ev.IV, "--data", ev.EncryptedData, "--appid", fakewechat.DemoAppID},
+		func(string) string { return "" }, nil, &out, &out)
+	if err != nil || !strings.Contains(out.String(), `"purePhoneNumber":"13800138000"`) || !strings.Contains(out.String(), "(matches)") {
+		t.Fatalf("decrypt: %v\n%s", err, out.String())
+	}
+	err = run(context.Background(), []string{"decrypt", "--session-key", key.Reveal(), "--iv", ev.IV, "--data", ev.EncryptedData, "--appid", "wx0000000000000000"},
+		func(string) string { return "" }, nil, &out, &out)
+	if err == nil || !strings.Contains(out.String(), "DOES NOT MATCH") {
+		t.Fatalf("foreign appid: %v", err)
 	}
 }

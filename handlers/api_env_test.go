@@ -46,6 +46,9 @@ type envOptions struct {
 	loginPerIP  services.Limit
 	phonePerUsr services.Limit
 	rotate      fakewechat.RotatePolicy
+	// noOpenPlatform: the apps are not bound to an open-platform account, so
+	// a unionid comes only when a device login asks for one.
+	noOpenPlatform bool
 }
 
 type clock struct {
@@ -77,7 +80,7 @@ func newAPIEnv(t testing.TB, opt envOptions) *apiEnv {
 
 	fake := fakewechat.New(fakewechat.Options{
 		Apps:             map[string]string{appA: secretA, appB: secretB},
-		OpenPlatformApps: []string{appA, appB},
+		OpenPlatformApps: openPlatform(opt),
 		Now:              clk.Now,
 		RotateSessionKey: opt.rotate,
 	})
@@ -218,4 +221,11 @@ func (e *apiEnv) as(t testing.TB) *apiEnv {
 	c := *e
 	c.t = t
 	return &c
+}
+
+func openPlatform(opt envOptions) []string {
+	if opt.noOpenPlatform {
+		return nil
+	}
+	return []string{appA, appB}
 }

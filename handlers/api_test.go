@@ -444,3 +444,27 @@ func TestNoSecretReachesALogLineOrAResponse(t *testing.T) {
 		t.Error("a log line contains the login token")
 	}
 }
+
+func TestUnionIDThatArrivesOnALaterLoginIsRecordedAndLinks(t *testing.T) {
+	e := newAPIEnv(t, envOptions{noOpenPlatform: true})
+	_, first := e.login(appA, "vera") // app A not yet bound: no unionid
+	db, _ := e.store.SQLDB()
+	var withUnion int
+	db.QueryRow("SELECT COUNT(*) FROM wechat_identities WHERE unionid IS NOT NULL").Scan(&withUnion)
+	if withUnion != 0 {
+		t.Fatal("unionid stored before WeChat sent one")
+	}
+	// The app is bound to an open-platform account: logins now carry unionid.
+	code, err := e.fake.DeviceLogin(appA, "vera", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := e.call("POST", "/api/v1/login", "", map[string]string{"code": code}); r.Status != 200 {
+		t.Fatal(string(r.Raw))
+	}
+	code, _ = e.fake.DeviceLogin(appB, "vera", true)
+	r := e.call("POST", "/api/v1/login", "", map[string]string{"code": code, "appid": appB})
+	if r.Status != 200 || r.Body["user"].(map[string]any)["id"] != first {
+		t.Fatalf("app B login with the late unionid: %d %s, want user %s", r.Status, r.Raw, first)
+	}
+}

@@ -44,8 +44,9 @@ func (p *Phones) BindByCode(ctx context.Context, who Principal, code string, m M
 		writeFailureAudit(ctx, p.Store, p.logger(), auditRow(models.EventPhoneCode, who.AppID, who.UserID, m, err))
 		return MaskedPhone{}, err
 	}
+	// A malformed request is not an attempt: it is answered, never stored.
 	if err := validCode(code); err != nil {
-		return fail(err)
+		return MaskedPhone{}, err
 	}
 	if err := p.allow(who, m); err != nil {
 		return fail(err)
@@ -75,7 +76,7 @@ func (p *Phones) BindByEncryptedData(ctx context.Context, who Principal, encrypt
 		return MaskedPhone{}, err
 	}
 	if len(encryptedData) > 8192 || len(iv) > 64 {
-		return fail(&Error{Code: CodeInvalidRequest, Message: "\"encryptedData\" or \"iv\" is too long to be WeChat open data."})
+		return MaskedPhone{}, &Error{Code: CodeInvalidRequest, Message: "\"encryptedData\" or \"iv\" is too long to be WeChat open data."}
 	}
 	if err := p.allow(who, m); err != nil {
 		return fail(err)
