@@ -32,11 +32,12 @@ const (
 // apiEnv is the whole API over real HTTP: handlers, services and the real
 // WeChat client, talking to the fake WeChat and a fresh real database.
 type apiEnv struct {
-	t      testing.TB
-	store  *models.Store
-	fake   *fakewechat.Server
-	server *httptest.Server
-	logs   *syncBuffer
+	t       testing.TB
+	store   *models.Store
+	fake    *fakewechat.Server
+	fakeSrv *httptest.Server
+	server  *httptest.Server
+	logs    *syncBuffer
 	// everything any response carried, for the leak check
 	bodies *syncBuffer
 	now    *clock
@@ -49,6 +50,9 @@ type envOptions struct {
 	// noOpenPlatform: the apps are not bound to an open-platform account, so
 	// a unionid comes only when a device login asks for one.
 	noOpenPlatform bool
+	wechatTimeout  time.Duration // per attempt; default the client's
+	wechatBaseURL  string        // default the fake; a closed port plays "WeChat down"
+	trustedProxies []string
 }
 
 type clock struct {
@@ -93,8 +97,13 @@ func newAPIEnv(t testing.TB, opt envOptions) *apiEnv {
 			t.Fatal(err)
 		}
 	}
+	base := fakeSrv.URL
+	if opt.wechatBaseURL != "" {
+		base = opt.wechatBaseURL
+	}
 	client := &wechat.Client{
-		BaseURL: fakeSrv.URL,
+		BaseURL: base,
+		Timeout: opt.wechatTimeout,
 		HTTP:    fakeSrv.Client(),
 		Secrets: &services.AppSecrets{Store: store},
 		Logger:  logger,
@@ -107,16 +116,17 @@ func newAPIEnv(t testing.TB, opt envOptions) *apiEnv {
 	phones := &services.Phones{Store: store, WeChat: client, Logger: logger, Now: clk.Now,
 		PerUser: services.NewLimiter(opt.phonePerUsr)}
 	h, err := handlers.NewServer(handlers.Deps{
-		Logger: logger,
-		Ready:  func(ctx context.Context) error { return store.Ping(ctx) },
-		API:    &handlers.APIDeps{Auth: auth, Phones: phones, OpenAPI: []byte("openapi: 3.0.3\n")},
+		Logger:         logger,
+		TrustedProxies: opt.trustedProxies,
+		Ready:          func(ctx context.Context) error { return store.Ping(ctx) },
+		API:            &handlers.APIDeps{Auth: auth, Phones: phones, OpenAPI: []byte("openapi: 3.0.3\n")},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &apiEnv{t: t, store: store, fake: fake, server: srv, logs: logs, bodies: &syncBuffer{}, now: clk}
+	return &apiEnv{t: t, store: store, fake: fake, fakeSrv: fakeSrv, server: srv, logs: logs, bodies: &syncBuffer{}, now: clk}
 }
 
 func (e *apiEnv) deviceLogin(app, user string) string {
@@ -228,4 +238,13 @@ func openPlatform(opt envOptions) []string {
 		return nil
 	}
 	return []string{appA, appB}
+}
+
+// closeIdle drops keep-alive connections on both sides, so that goroutine
+// counts see leaks rather than the connection pool.
+func (e *apiEnv) closeIdle() {
+	e.fakeSrv.Client().CloseIdleConnections()
+	e.fakeSrv.CloseClientConnections()
+	e.server.Client().CloseIdleConnections()
+	e.server.CloseClientConnections()
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -265,8 +266,10 @@ func validCode(code string) error {
 	if len(code) > 128 {
 		return &Error{Code: CodeInvalidRequest, Message: "\"code\" is too long to be a WeChat code."}
 	}
+	// WeChat codes are URL-safe tokens; anything else is not worth a call
+	// (and a quota unit) to WeChat.
 	for _, r := range code {
-		if r <= ' ' || r > '~' {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_+/=.", r)) {
 			return &Error{Code: CodeInvalidRequest, Message: "\"code\" contains characters a WeChat code never has."}
 		}
 	}
