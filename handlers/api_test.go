@@ -424,7 +424,12 @@ func TestNoSecretReachesALogLineOrAResponse(t *testing.T) {
 	e.call("POST", "/api/v1/login", "", map[string]string{"code": e.deviceLogin(appA, "uma")})
 
 	key, _ := e.fake.SessionKey(appA, "uma")
+	accessToken, err := e.store.LoadAccessToken(context.Background(), appA)
+	if err != nil {
+		t.Fatalf("the phone call should have cached an access token: %v", err)
+	}
 	secrets := map[string]string{
+		"access_token": accessToken.Value,
 		"login code": code, "phone code": ev.Code, "session_key": key.Reveal(),
 		"AppSecret": secretA, "full phone": "13100131000",
 	}
