@@ -430,7 +430,7 @@ func TestNoSecretReachesALogLineOrAResponse(t *testing.T) {
 	}
 	secrets := map[string]string{
 		"access_token": accessToken.Value,
-		"login code": code, "phone code": ev.Code, "session_key": key.Reveal(),
+		"login code":   code, "phone code": ev.Code, "session_key": key.Reveal(),
 		"AppSecret": secretA, "full phone": "13100131000",
 	}
 	logs := e.logs.String()
