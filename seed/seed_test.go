@@ -41,7 +41,7 @@ func TestSeedWritesARealisticPopulation(t *testing.T) {
 			table string
 			want  int
 		}{{"apps", 3}, {"users", 200}, {"login_audit", 1000}, {"wechat_identities", res.Identities}, {"phone_bindings", res.Phones}, {"phone_binding_events", res.PhoneEvents}} {
-			if got := count(t, "SELECT count(*) FROM " + c.table); got != c.want {
+			if got := count(t, "SELECT count(*) FROM "+c.table); got != c.want {
 				t.Errorf("%s: %d rows, want %d", c.table, got, c.want)
 			}
 		}

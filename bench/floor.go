@@ -1,0 +1,272 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/mpauth/mpauth/models"
+)
+
+// DB is the database under the server, opened by the bench itself: pgx's
+// pool on PostgreSQL (what the server's GORM runs on, minus GORM), the
+// embedded driver on SQLite.
+type DB struct {
+	pool *pgxpool.Pool // PostgreSQL
+	sql  *sql.DB       // SQLite
+}
+
+// OpenDB opens PostgreSQL at postgresURL with conns connections, or the
+// SQLite file at sqlitePath when postgresURL is empty.
+func OpenDB(ctx context.Context, postgresURL, sqlitePath string, conns int) (*DB, error) {
+	if postgresURL == "" {
+		gdb, _, err := models.Open(ctx, models.OpenOptions{SQLitePath: sqlitePath})
+		if err != nil {
+			return nil, err
+		}
+		sqlDB, err := gdb.DB()
+		if err != nil {
+			return nil, err
+		}
+		return &DB{sql: sqlDB}, nil
+	}
+	cfg, err := pgxpool.ParseConfig(postgresURL)
+	if err != nil {
+		return nil, fmt.Errorf("database URL: %w", err)
+	}
+	cfg.MaxConns = int32(max(conns, 1))
+	cfg.MinConns = cfg.MaxConns
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	return &DB{pool: pool}, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() {
+	if db.pool != nil {
+		db.pool.Close()
+	}
+	if db.sql != nil {
+		db.sql.Close()
+	}
+}
+
+// Postgres reports whether the database is PostgreSQL.
+func (db *DB) Postgres() bool { return db.pool != nil }
+
+// Identities counts the identities of an app: the size of the population a
+// seeded database holds.
+func (db *DB) Identities(ctx context.Context, appID string) (int, error) {
+	var n int
+	err := db.queryRow(ctx, "SELECT count(*) FROM wechat_identities WHERE app_id = $1", appID).Scan(&n)
+	return n, err
+}
+
+// Floor runs the statements of a returning user's login (services.Auth's
+// persistLogin as GORM sends them), one transaction per operation, on
+// identities sampled from the database: the cost of the login's database
+// work alone, with no HTTP, JSON, WeChat call or sealing. It writes real
+// sessions, session keys and audit rows, as logins do.
+func Floor(ctx context.Context, db *DB, appID string, load Load) (Result, error) {
+	sample, err := db.sampleIdentities(ctx, appID, 100_000)
+	if err != nil {
+		return Result{}, err
+	}
+	if len(sample) == 0 {
+		return Result{}, fmt.Errorf("no identities of %s in the database to log in: seed it or run the login bench first", appID)
+	}
+	return drive(ctx, "floor", load, func(ctx context.Context, c *client) outcome {
+		openid := sample[c.rand.IntN(len(sample))]
+		start := time.Now()
+		err := db.inTx(ctx, func(q querier) error { return floorLogin(ctx, q, db.Postgres(), appID, openid) })
+		return outcome{latency: time.Since(start), err: err}
+	}), nil
+}
+
+func floorLogin(ctx context.Context, q querier, postgres bool, appID, openid string) error {
+	now := time.Now().UTC()
+	var (
+		identityID            int64
+		identApp, identOpenID string
+		unionID               *string
+		userID                string
+		identCreated, identAt time.Time
+	)
+	if err := q.queryRow(ctx, `SELECT id, app_id, openid, unionid, user_id, created_at, last_login_at FROM wechat_identities WHERE app_id = $1 AND openid = $2 LIMIT 1`,
+		appID, openid).Scan(&identityID, &identApp, &identOpenID, &unionID, &userID, &identCreated, &identAt); err != nil {
+		return fmt.Errorf("select identity: %w", err)
+	}
+	if err := q.exec(ctx, `UPDATE wechat_identities SET last_login_at = $1 WHERE id = $2`, now, identityID); err != nil {
+		return fmt.Errorf("update identity: %w", err)
+	}
+	var (
+		uid, nickname, status, blockedReason string
+		blockedAt, lastLogin                 *time.Time
+		created                              time.Time
+	)
+	if err := q.queryRow(ctx, `SELECT id, nickname, status, blocked_reason, blocked_at, created_at, last_login_at FROM users WHERE id = $1 LIMIT 1`,
+		userID).Scan(&uid, &nickname, &status, &blockedReason, &blockedAt, &created, &lastLogin); err != nil {
+		return fmt.Errorf("select user: %w", err)
+	}
+
+	lock := ""
+	if postgres {
+		lock = " FOR UPDATE"
+	}
+	var (
+		skID, keyID, failures int64
+		curCT, prevCT         []byte
+		prevKeyID             *int64
+		curIssued, updated    time.Time
+		prevIssued            *time.Time
+	)
+	err := q.queryRow(ctx, `SELECT identity_id, current_ciphertext, current_key_id, current_issued_at, previous_ciphertext, previous_key_id, previous_issued_at, decrypt_failures, updated_at FROM session_keys WHERE identity_id = $1 LIMIT 1`+lock,
+		identityID).Scan(&skID, &curCT, &keyID, &curIssued, &prevCT, &prevKeyID, &prevIssued, &failures, &updated)
+	sealed := randomBytes(52) // a sealed 24-character session_key: nonce, ciphertext, tag
+	switch {
+	case errors.Is(err, pgx.ErrNoRows) || errors.Is(err, sql.ErrNoRows):
+		err = q.exec(ctx, `INSERT INTO session_keys (identity_id, current_ciphertext, current_key_id, current_issued_at, decrypt_failures, updated_at) VALUES ($1, $2, $3, $4, 0, $5)`,
+			identityID, sealed, int64(1), now, now)
+	case err == nil:
+		err = q.exec(ctx, `UPDATE session_keys SET previous_ciphertext = $1, previous_key_id = $2, previous_issued_at = $3, current_ciphertext = $4, current_key_id = $5, current_issued_at = $6, decrypt_failures = 0, updated_at = $7 WHERE identity_id = $8`,
+			curCT, keyID, curIssued, sealed, int64(1), now, now, identityID)
+	}
+	if err != nil {
+		return fmt.Errorf("session key: %w", err)
+	}
+
+	var sessionID int64
+	if err := q.queryRow(ctx, `INSERT INTO login_sessions (token_hash, user_id, identity_id, app_id, created_at, last_seen_at, expires_at, revoked_at, revoked_reason, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, '', $8, $9) RETURNING id`,
+		randomBytes(32), userID, identityID, appID, now, now, now.Add(7*24*time.Hour), "127.0.0.1", "mpauth-bench floor").Scan(&sessionID); err != nil {
+		return fmt.Errorf("insert session: %w", err)
+	}
+	if err := q.exec(ctx, `UPDATE users SET last_login_at = $1 WHERE id = $2`, now, userID); err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	var (
+		pbUser, e164, cc, pure, source, pbApp string
+		bound                                 time.Time
+	)
+	err = q.queryRow(ctx, `SELECT user_id, phone_e164, country_code, pure_number, source, app_id, bound_at FROM phone_bindings WHERE user_id = $1 LIMIT 1`,
+		userID).Scan(&pbUser, &e164, &cc, &pure, &source, &pbApp, &bound)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("select phone: %w", err)
+	}
+	var auditID int64
+	if err := q.queryRow(ctx, `INSERT INTO login_audit (created_at, app_id, user_id, event, result, wechat_errcode, error_code, reason, ip, user_agent, request_id) VALUES ($1, $2, $3, 'login', 'success', NULL, '', '', $4, $5, $6) RETURNING id`,
+		now, appID, userID, "127.0.0.1", "mpauth-bench floor", fmt.Sprintf("%x", randomBytes(12))).Scan(&auditID); err != nil {
+		return fmt.Errorf("insert audit: %w", err)
+	}
+	return nil
+}
+
+// sampleIdentities picks up to n random openids of the app, so the floor
+// touches rows spread over the table like logins do.
+func (db *DB) sampleIdentities(ctx context.Context, appID string, n int) ([]string, error) {
+	rows, err := db.query(ctx, "SELECT openid FROM wechat_identities WHERE app_id = $1 ORDER BY random() LIMIT $2", appID, n)
+	if err != nil {
+		return nil, fmt.Errorf("sample identities: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+// querier is the little the floor needs of a transaction, on either driver.
+type querier interface {
+	queryRow(ctx context.Context, query string, args ...any) scanner
+	exec(ctx context.Context, query string, args ...any) error
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+type rowsScanner interface {
+	scanner
+	Next() bool
+	Err() error
+	Close()
+}
+
+type pgxQuerier struct{ tx pgx.Tx }
+
+func (q pgxQuerier) queryRow(ctx context.Context, query string, args ...any) scanner {
+	return q.tx.QueryRow(ctx, query, args...)
+}
+
+func (q pgxQuerier) exec(ctx context.Context, query string, args ...any) error {
+	_, err := q.tx.Exec(ctx, query, args...)
+	return err
+}
+
+type sqlQuerier struct{ tx *sql.Tx }
+
+func (q sqlQuerier) queryRow(ctx context.Context, query string, args ...any) scanner {
+	return q.tx.QueryRowContext(ctx, query, args...)
+}
+
+func (q sqlQuerier) exec(ctx context.Context, query string, args ...any) error {
+	_, err := q.tx.ExecContext(ctx, query, args...)
+	return err
+}
+
+func (db *DB) inTx(ctx context.Context, fn func(q querier) error) error {
+	if db.pool != nil {
+		return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return fn(pgxQuerier{tx}) })
+	}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(sqlQuerier{tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) scanner {
+	if db.pool != nil {
+		return db.pool.QueryRow(ctx, query, args...)
+	}
+	return db.sql.QueryRowContext(ctx, query, args...)
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { r.Rows.Close() }
+
+func (db *DB) query(ctx context.Context, query string, args ...any) (rowsScanner, error) {
+	if db.pool != nil {
+		return db.pool.Query(ctx, query, args...)
+	}
+	rows, err := db.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}

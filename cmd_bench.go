@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mpauth/mpauth/bench"
+	"github.com/mpauth/mpauth/config"
+	"github.com/mpauth/mpauth/seed"
+	"github.com/mpauth/mpauth/wechat/fakewechat"
+)
+
+const benchUsage = "usage: mpauth bench login|phone|admin|floor|all [--duration 10s] [--concurrency 64] [--server URL --fake URL] [--users N]"
+
+// runBench load-tests a server over HTTP. Without --server it starts one: the
+// fake WeChat in this process on loopback, and `mpauth serve` as a child
+// process pointed at it, whose memory it reads from /proc.
+func runBench(ctx context.Context, e env, args []string) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return errors.New(benchUsage)
+	}
+	what, args := args[0], args[1:]
+	switch what {
+	case "login", "phone", "admin", "all", "floor":
+	default:
+		return fmt.Errorf("bench: unknown run %q\n%s", what, benchUsage)
+	}
+	fs := flag.NewFlagSet("bench "+what, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	duration := fs.Duration("duration", 10*time.Second, "measured time of each run")
+	warmup := fs.Duration("warmup", -1, "unmeasured time before each run (default: a fifth of --duration, at most 2s)")
+	concurrency := fs.Int("concurrency", 64, "concurrent clients, each with one request in flight")
+	serverURL := fs.String("server", "", "a running mpauth (default: start one as a child process)")
+	fakeURL := fs.String("fake", "", "the fake WeChat that server uses (default with --server: the demo mode fake at SERVER/_fakewechat)")
+	appID := fs.String("appid", "", "the mini program users log in to (default: the seeded app, or the demo app with the demo fake)")
+	users := fs.Int("users", 0, "simulated users (default: the app's identities in the database, at least 1000); seeded ones log in as returning users")
+	floorConns := fs.Int("floor-conns", 20, "database connections of the floor (default: the server's pool size, see models.Open)")
+	databaseURL := fs.String("database-url", "", "the server's PostgreSQL, for the floor (default DATABASE_URL; empty: the SQLite file under MPAUTH_DATA_DIR)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *concurrency < 1 || *duration <= 0 {
+		return errors.New("bench: --concurrency and --duration must be positive")
+	}
+	if *warmup < 0 {
+		*warmup = min(*duration/5, 2*time.Second)
+	}
+	cfg, err := config.Load(e.getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	if *databaseURL != "" {
+		cfg.DatabaseURL = config.Secret(*databaseURL)
+	}
+
+	target := bench.Target{Server: strings.TrimSuffix(*serverURL, "/"), Fake: strings.TrimSuffix(*fakeURL, "/"), AppID: *appID, HTTP: bench.NewHTTPClient(*concurrency)}
+	var child *bench.Server
+	switch {
+	case what == "floor":
+		if target.AppID == "" {
+			target.AppID = seed.AppID(0)
+		}
+	case target.Server == "":
+		if target.AppID == "" {
+			target.AppID = seed.AppID(0)
+		}
+		stop, err := startBenchServer(ctx, e, cfg, &target, &child)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	case target.Fake == "":
+		target.Fake = target.Server + "/_fakewechat"
+		if target.AppID == "" {
+			target.AppID = fakewechat.DemoAppID
+		}
+	case target.AppID == "":
+		target.AppID = seed.AppID(0)
+	}
+	if what != "floor" {
+		if err := bench.WaitReady(ctx, target, time.Minute); err != nil {
+			return err
+		}
+	}
+
+	db, err := bench.OpenDB(ctx, cfg.DatabaseURL.Reveal(), sqlitePath(cfg), *floorConns)
+	if err != nil {
+		return fmt.Errorf("bench: open the database for the floor: %w", err)
+	}
+	defer db.Close()
+	load := bench.Load{Duration: *duration, Warmup: *warmup, Concurrency: *concurrency, Users: *users}
+	known, err := db.Identities(ctx, target.AppID)
+	if err != nil {
+		return fmt.Errorf("bench: count identities: %w", err)
+	}
+	if load.Users == 0 {
+		load.Users = max(known, 1000)
+	}
+
+	out := e.stdout
+	if child != nil {
+		fmt.Fprintf(out, "bench: server %s (child pid %d, log %s)\n", target.Server, child.PID, child.LogPath)
+	} else {
+		fmt.Fprintf(out, "bench: server %s\n", target.Server)
+	}
+	fmt.Fprintf(out, "bench: fake WeChat %s, appid %s; %d simulated users, %d identities of the app in the database\n", target.Fake, target.AppID, load.Users, known)
+	fmt.Fprintf(out, "bench: database %s; the floor uses %d connections\n", describeDatabase(cfg), *floorConns)
+	fmt.Fprintf(out, "bench: %d clients, %s warm-up then %s measured per run\n", load.Concurrency, load.Warmup, load.Duration)
+
+	var watch *bench.MemoryWatch
+	if child != nil {
+		watch = bench.WatchMemory(child.PID, 100*time.Millisecond)
+	}
+	var login, floor bench.Result
+	if what == "login" || what == "all" {
+		login = bench.Login(ctx, target, load)
+		fmt.Fprintln(out, login)
+		fmt.Fprintf(out, "         %d of the logins created a user; %d blocked users refused\n", login.NewUsers, login.Refused)
+	}
+	if what == "phone" || what == "all" {
+		before, err := bench.TokenFetches(ctx, target)
+		if err != nil {
+			return fmt.Errorf("bench: read the fake's stats: %w", err)
+		}
+		phone := bench.Phone(ctx, target, load)
+		after, err := bench.TokenFetches(ctx, target)
+		if err != nil {
+			return fmt.Errorf("bench: read the fake's stats: %w", err)
+		}
+		fmt.Fprintln(out, phone)
+		fmt.Fprintf(out, "         each bind follows a login (not measured); %d blocked users refused\n", phone.Refused)
+		fmt.Fprintf(out, "access-token fetches during the phone run: %d\n", after-before)
+	}
+	if what == "admin" || what == "all" {
+		if err := bench.Admin(ctx, target, load, out); err != nil {
+			fmt.Fprintf(out, "admin: %v\n", err)
+		}
+	}
+	if watch != nil {
+		peak, err := watch.Stop()
+		mem, merr := bench.ReadMemory(child.PID)
+		if err == nil && merr == nil {
+			fmt.Fprintf(out, "server memory: max RSS %.1f MB during the runs (VmHWM %.1f MB since start)\n", mb(peak), mb(mem.Peak))
+		}
+	} else if what != "floor" {
+		fmt.Fprintln(out, "server memory: not measured (the server is not the bench's child)")
+	}
+	if what == "login" || what == "all" || what == "floor" {
+		floor, err = bench.Floor(ctx, db, target.AppID, load)
+		if err != nil {
+			return fmt.Errorf("bench: floor: %w", err)
+		}
+		fmt.Fprintln(out, floor)
+		if what == "floor" {
+			return nil
+		}
+		ratio := 0.0
+		if floor.Throughput() > 0 {
+			ratio = login.Throughput() / floor.Throughput()
+		}
+		fmt.Fprintf(out, "ratio login/floor: %.2f\n", ratio)
+	}
+	return nil
+}
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+// startBenchServer starts the fake WeChat in this process and `mpauth serve`
+// as a child talking to it, both on loopback, with the rate limits off (the
+// load comes from one IP).
+func startBenchServer(ctx context.Context, e env, cfg config.Config, target *bench.Target, child **bench.Server) (stop func(), err error) {
+	secret := make([]byte, 16)
+	rand.Read(secret)
+	appSecret := hex.EncodeToString(secret)
+	fake := fakewechat.New(fakewechat.Options{Apps: map[string]string{target.AppID: appSecret}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("bench: start the fake WeChat: %w", err)
+	}
+	fsrv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
+	go fsrv.Serve(ln)
+	target.Fake = "http://" + ln.Addr().String()
+
+	exe, err := os.Executable()
+	if err != nil {
+		fsrv.Close()
+		return nil, err
+	}
+	overrides := map[string]string{
+		"MPAUTH_ADDR":                "127.0.0.1:0",
+		"MPAUTH_DATA_DIR":            cfg.DataDir,
+		"DATABASE_URL":               cfg.DatabaseURL.Reveal(),
+		"WECHAT_APPID":               target.AppID,
+		"WECHAT_SECRET":              appSecret,
+		"WECHAT_API_BASE":            target.Fake,
+		"MPAUTH_RATE_LOGIN_PER_IP":   "0/1m",
+		"MPAUTH_RATE_PHONE_PER_USER": "0/1m",
+		"MPAUTH_RATE_PHONE_PER_IP":   "0/1m",
+	}
+	srv, err := bench.StartServer(ctx, exe, childEnv(os.Environ(), overrides), time.Minute)
+	if err != nil {
+		fsrv.Close()
+		return nil, err
+	}
+	target.Server = srv.URL
+	*child = srv
+	return func() {
+		if err := srv.Stop(30 * time.Second); err != nil {
+			fmt.Fprintf(e.stderr, "bench: stop the server: %v\n", err)
+		}
+		fsrv.Close()
+	}, nil
+}
+
+// childEnv is base with overrides replacing or adding variables.
+func childEnv(base []string, overrides map[string]string) []string {
+	out := make([]string, 0, len(base)+len(overrides))
+	for _, kv := range base {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, replaced := overrides[k]; !replaced {
+			out = append(out, kv)
+		}
+	}
+	for k, v := range overrides {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
