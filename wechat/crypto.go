@@ -49,14 +49,52 @@ func (e *DecryptError) Is(target error) bool {
 // plaintext only if it is JSON; checking the watermark is the caller's job
 // (CheckWatermark).
 func DecryptOpenData(sessionKey SessionKey, encryptedData, iv string) ([]byte, error) {
-	key, ok := decodeBase64(sessionKey.Reveal())
+	plain, err := decryptCBC(sessionKey, encryptedData, iv)
+	if err != nil {
+		return nil, err
+	}
+	// A wrong key passes the padding check about once in 256 tries; the
+	// garbage it leaves is not JSON.
+	if !json.Valid(plain) {
+		return nil, &DecryptError{Reason: ReasonJSON}
+	}
+	return plain, nil
+}
+
+// DecryptPhone decrypts the legacy getPhoneNumber encryptedData.
+func DecryptPhone(sessionKey SessionKey, encryptedData, iv string) (PhoneInfo, error) {
+	plain, err := decryptCBC(sessionKey, encryptedData, iv)
+	if err != nil {
+		return PhoneInfo{}, err
+	}
+	// json.Unmarshal checks that the whole input is valid JSON before it
+	// decodes anything, so it is also DecryptOpenData's garbage check: a
+	// second json.Valid pass would double the cost of a decryption.
+	var info PhoneInfo
+	if err := json.Unmarshal(plain, &info); err != nil {
+		return PhoneInfo{}, &DecryptError{Reason: ReasonJSON}
+	}
+	if info.PhoneNumber == "" && info.PurePhoneNumber == "" {
+		return PhoneInfo{}, &DecryptError{Reason: ReasonNoPhone}
+	}
+	return info, nil
+}
+
+// decryptCBC decodes the inputs, decrypts and strips the padding, without
+// looking at what the plaintext says.
+func decryptCBC(sessionKey SessionKey, encryptedData, iv string) ([]byte, error) {
+	// The key and the IV are decoded into stack buffers: with the plaintext
+	// written over the decoded ciphertext, a decryption allocates only what
+	// it returns and what AES needs.
+	var keyBuf, ivBuf [32]byte
+	key, ok := decodeBase64Into(keyBuf[:], sessionKey.Reveal())
 	if !ok {
 		return nil, &DecryptError{Reason: ReasonBase64}
 	}
 	if len(key) != 16 {
 		return nil, &DecryptError{Reason: ReasonKeyLength}
 	}
-	ivBytes, ok := decodeBase64(iv)
+	ivBytes, ok := decodeBase64Into(ivBuf[:], iv)
 	if !ok {
 		return nil, &DecryptError{Reason: ReasonBase64}
 	}
@@ -75,47 +113,34 @@ func DecryptOpenData(sessionKey SessionKey, encryptedData, iv string) ([]byte, e
 	if err != nil {
 		return nil, &DecryptError{Reason: ReasonKeyLength}
 	}
-	plain := make([]byte, len(data))
+	plain := data // CBC decryption may work in place
 	cipher.NewCBCDecrypter(block, ivBytes).CryptBlocks(plain, data)
 
 	n, ok := unpadPKCS7(plain)
 	if !ok {
 		return nil, &DecryptError{Reason: ReasonPadding}
 	}
-	plain = plain[:n]
-	// A wrong key passes the padding check about once in 256 tries; the
-	// garbage it leaves is not JSON.
-	if !json.Valid(plain) {
-		return nil, &DecryptError{Reason: ReasonJSON}
-	}
-	return plain, nil
-}
-
-// DecryptPhone decrypts the legacy getPhoneNumber encryptedData.
-func DecryptPhone(sessionKey SessionKey, encryptedData, iv string) (PhoneInfo, error) {
-	plain, err := DecryptOpenData(sessionKey, encryptedData, iv)
-	if err != nil {
-		return PhoneInfo{}, err
-	}
-	var info PhoneInfo
-	if err := json.Unmarshal(plain, &info); err != nil {
-		return PhoneInfo{}, &DecryptError{Reason: ReasonJSON}
-	}
-	if info.PhoneNumber == "" && info.PurePhoneNumber == "" {
-		return PhoneInfo{}, &DecryptError{Reason: ReasonNoPhone}
-	}
-	return info, nil
+	return plain[:n], nil
 }
 
 // decodeBase64 accepts padded and unpadded standard base64, and spaces where
 // a form-encoded body turned '+' into ' '.
 func decodeBase64(s string) ([]byte, bool) {
+	return decodeBase64Into(nil, s)
+}
+
+// decodeBase64Into is decodeBase64 writing into buf when it is large enough
+// (a new slice otherwise).
+func decodeBase64Into(buf []byte, s string) ([]byte, bool) {
 	s = strings.ReplaceAll(s, " ", "+")
-	if b, err := base64.StdEncoding.DecodeString(s); err == nil {
-		return b, true
-	}
-	if b, err := base64.RawStdEncoding.DecodeString(s); err == nil {
-		return b, true
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding} {
+		dst := buf
+		if need := enc.DecodedLen(len(s)); len(dst) < need {
+			dst = make([]byte, need)
+		}
+		if n, err := enc.Decode(dst, []byte(s)); err == nil {
+			return dst[:n], true
+		}
 	}
 	return nil, false
 }
