@@ -117,13 +117,26 @@ func runBench(ctx context.Context, e env, args []string) error {
 	fmt.Fprintf(out, "bench: %d clients, %s warm-up then %s measured per run\n", load.Concurrency, load.Warmup, load.Duration)
 
 	var watch *bench.MemoryWatch
+	childPID := 0
 	if child != nil {
+		childPID = child.PID
 		watch = bench.WatchMemory(child.PID, 100*time.Millisecond)
+	}
+	// measure prints a run's result and where the machine's CPU went.
+	measure := func(runOnce func() bench.Result) bench.Result {
+		meter, err := bench.StartCPU(childPID)
+		res := runOnce()
+		fmt.Fprintln(out, res)
+		if err == nil {
+			if share, err := meter.Stop(); err == nil {
+				fmt.Fprintf(out, "         %s\n", share)
+			}
+		}
+		return res
 	}
 	var login, floor bench.Result
 	if what == "login" || what == "all" {
-		login = bench.Login(ctx, target, load)
-		fmt.Fprintln(out, login)
+		login = measure(func() bench.Result { return bench.Login(ctx, target, load) })
 		fmt.Fprintf(out, "         %d of the logins created a user; %d blocked users refused\n", login.NewUsers, login.Refused)
 	}
 	if what == "phone" || what == "all" {
@@ -131,12 +144,11 @@ func runBench(ctx context.Context, e env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("bench: read the fake's stats: %w", err)
 		}
-		phone := bench.Phone(ctx, target, load)
+		phone := measure(func() bench.Result { return bench.Phone(ctx, target, load) })
 		after, err := bench.TokenFetches(ctx, target)
 		if err != nil {
 			return fmt.Errorf("bench: read the fake's stats: %w", err)
 		}
-		fmt.Fprintln(out, phone)
 		fmt.Fprintf(out, "         each bind follows a login (not measured); %d blocked users refused\n", phone.Refused)
 		fmt.Fprintf(out, "access-token fetches during the phone run: %d\n", after-before)
 	}
@@ -155,11 +167,15 @@ func runBench(ctx context.Context, e env, args []string) error {
 		fmt.Fprintln(out, "server memory: not measured (the server is not the bench's child)")
 	}
 	if what == "login" || what == "all" || what == "floor" {
-		floor, err = bench.Floor(ctx, db, target.AppID, load)
-		if err != nil {
-			return fmt.Errorf("bench: floor: %w", err)
+		var ferr error
+		floor = measure(func() bench.Result {
+			var res bench.Result
+			res, ferr = bench.Floor(ctx, db, target.AppID, load)
+			return res
+		})
+		if ferr != nil {
+			return fmt.Errorf("bench: floor: %w", ferr)
 		}
-		fmt.Fprintln(out, floor)
 		if what == "floor" {
 			return nil
 		}

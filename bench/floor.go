@@ -2,16 +2,21 @@ package bench
 
 import (
 	"context"
-	"crypto/rand"
+	crand "crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/mpauth/mpauth/models"
+	"github.com/mpauth/mpauth/seed"
+	"github.com/mpauth/mpauth/wechat/fakewechat"
 )
 
 // DB is the database under the server, opened by the bench itself: pgx's
@@ -75,24 +80,68 @@ func (db *DB) Identities(ctx context.Context, appID string) (int, error) {
 }
 
 // Floor runs the statements of a returning user's login (services.Auth's
-// persistLogin as GORM sends them), one transaction per operation, on
-// identities sampled from the database: the cost of the login's database
-// work alone, with no HTTP, JSON, WeChat call or sealing. It writes real
-// sessions, session keys and audit rows, as logins do.
+// persistLogin as GORM sends them), one transaction per operation: the cost
+// of the login's database work alone, with no HTTP, JSON, WeChat call or
+// sealing. It writes real sessions, session keys and audit rows, as logins do.
+//
+// It logs in the same users as Login (load.Users, spread the same way) when
+// they are in the database, so both touch the same rows and the same share
+// of them is cached; otherwise users sampled from the database.
 func Floor(ctx context.Context, db *DB, appID string, load Load) (Result, error) {
-	sample, err := db.sampleIdentities(ctx, appID, 100_000)
+	pick, err := db.floorUsers(ctx, appID, load)
 	if err != nil {
 		return Result{}, err
 	}
-	if len(sample) == 0 {
-		return Result{}, fmt.Errorf("no identities of %s in the database to log in: seed it or run the login bench first", appID)
-	}
 	return drive(ctx, "floor", load, func(ctx context.Context, c *client) outcome {
-		openid := sample[c.rand.IntN(len(sample))]
+		openid := pick(c)
 		start := time.Now()
 		err := db.inTx(ctx, func(q querier) error { return floorLogin(ctx, q, db.Postgres(), appID, openid) })
 		return outcome{latency: time.Since(start), err: err}
 	}), nil
+}
+
+// floorUsers chooses how the floor picks the user of each operation.
+func (db *DB) floorUsers(ctx context.Context, appID string, load Load) (func(c *client) string, error) {
+	probe := &client{rand: rand.New(rand.NewPCG(1, 2)), load: Load{Users: load.Users, Concurrency: 1}}
+	probes := make([]string, 100)
+	for i := range probes {
+		probes[i] = fakewechat.OpenID(appID, seed.DeviceUser(probe.user()))
+	}
+	var found int
+	if err := db.queryRow(ctx, "SELECT count(*) FROM wechat_identities WHERE app_id = $1 AND openid IN ("+placeholders(2, len(probes))+")",
+		append([]any{appID}, toAny(probes)...)...).Scan(&found); err != nil {
+		return nil, fmt.Errorf("probe identities: %w", err)
+	}
+	if found == len(probes) {
+		return func(c *client) string { return fakewechat.OpenID(appID, seed.DeviceUser(c.user())) }, nil
+	}
+	sample, err := db.sampleIdentities(ctx, appID, 100_000)
+	if err != nil {
+		return nil, err
+	}
+	if len(sample) == 0 {
+		return nil, fmt.Errorf("no identities of %s in the database to log in: seed it or run the login bench first", appID)
+	}
+	return func(c *client) string { return sample[c.rand.IntN(len(sample))] }, nil
+}
+
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(from+i))
+	}
+	return b.String()
+}
+
+func toAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
 }
 
 func floorLogin(ctx context.Context, q querier, postgres bool, appID, openid string) error {
@@ -193,7 +242,7 @@ func (db *DB) sampleIdentities(ctx context.Context, appID string, n int) ([]stri
 
 func randomBytes(n int) []byte {
 	b := make([]byte, n)
-	rand.Read(b)
+	crand.Read(b)
 	return b
 }
 
