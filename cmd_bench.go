@@ -124,7 +124,7 @@ func runBench(ctx context.Context, e env, args []string) error {
 	}
 	// measure prints a run's result and where the machine's CPU went.
 	measure := func(runOnce func() bench.Result) bench.Result {
-		meter, err := bench.StartCPU(childPID)
+		meter, err := bench.StartCPU(childPID, db.BackendPIDs(ctx))
 		res := runOnce()
 		fmt.Fprintln(out, res)
 		if err == nil {

@@ -12,30 +12,43 @@ import (
 // cores: on a small machine the load generator, the server and the database
 // compete for the same cores, and this tells which one was the limit.
 type CPUShare struct {
-	Server float64 // the server process, when the bench started it
-	Bench  float64 // this process: clients and the fake WeChat
-	Kernel float64 // interrupts and softirqs: loopback networking, mostly
-	Other  float64 // every other process, mostly the database
-	Idle   float64
+	Server   float64 // the server process, when the bench started it
+	Bench    float64 // this process: clients and the fake WeChat
+	Database float64 // PostgreSQL backends serving the database under test
+	Kernel   float64 // interrupts and softirqs: loopback networking, mostly
+	Other    float64 // everything else: other databases, other processes
+	Idle     float64
 }
 
 func (c CPUShare) String() string {
-	return fmt.Sprintf("cpu (cores): server %.2f, bench+fake %.2f, other processes (database) %.2f, irq %.2f, idle %.2f", c.Server, c.Bench, c.Other, c.Kernel, c.Idle)
+	return fmt.Sprintf("cpu (cores): server %.2f, bench+fake %.2f, database %.2f, irq %.2f, other %.2f, idle %.2f",
+		c.Server, c.Bench, c.Database, c.Kernel, c.Other, c.Idle)
 }
 
 // CPUMeter measures a CPUShare between Start and Stop from /proc.
 type CPUMeter struct {
 	serverPID          int
+	dbPIDs             func() []int
 	start              time.Time
 	busy0, idle0, irq0 float64
 	server0, self0     float64
+	db0                map[int]float64
 }
 
 const clockTicks = 100 // USER_HZ, 100 on every Linux architecture Go supports
 
 // StartCPU begins measuring; serverPID 0 means the server is not a child.
-func StartCPU(serverPID int) (*CPUMeter, error) {
-	m := &CPUMeter{serverPID: serverPID, start: time.Now()}
+// dbPIDs lists the database's backend processes when they run on this
+// machine (nil otherwise).
+func StartCPU(serverPID int, dbPIDs func() []int) (*CPUMeter, error) {
+	m := &CPUMeter{serverPID: serverPID, dbPIDs: dbPIDs, start: time.Now(), db0: map[int]float64{}}
+	if dbPIDs != nil {
+		for _, pid := range dbPIDs() {
+			if t, err := processTicks(pid); err == nil {
+				m.db0[pid] = t
+			}
+		}
+	}
 	var err error
 	if m.busy0, m.idle0, m.irq0, err = machineTicks(); err != nil {
 		return nil, err
@@ -60,9 +73,17 @@ func (m *CPUMeter) Stop() (CPUShare, error) {
 		server, _ = processTicks(m.serverPID)
 		server -= m.server0
 	}
+	var db float64
+	if m.dbPIDs != nil {
+		for _, pid := range m.dbPIDs() {
+			if t, err := processTicks(pid); err == nil {
+				db += t - m.db0[pid] // a backend started during the run counts whole
+			}
+		}
+	}
 	cores := func(ticks float64) float64 { return ticks / clockTicks / secs }
-	s := CPUShare{Server: cores(server), Bench: cores(self - m.self0), Kernel: cores(irq - m.irq0), Idle: cores(idle - m.idle0)}
-	s.Other = max(cores(busy-m.busy0)-s.Server-s.Bench-s.Kernel, 0)
+	s := CPUShare{Server: cores(server), Bench: cores(self - m.self0), Database: cores(db), Kernel: cores(irq - m.irq0), Idle: cores(idle - m.idle0)}
+	s.Other = max(cores(busy-m.busy0)-s.Server-s.Bench-s.Database-s.Kernel, 0)
 	return s, nil
 }
 

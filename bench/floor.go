@@ -71,6 +71,26 @@ func (db *DB) Close() {
 // Postgres reports whether the database is PostgreSQL.
 func (db *DB) Postgres() bool { return db.pool != nil }
 
+// BackendPIDs lists the PostgreSQL processes serving this database when
+// PostgreSQL runs on this machine, for CPU accounting; nil otherwise.
+func (db *DB) BackendPIDs(ctx context.Context) func() []int {
+	if db.pool == nil {
+		return nil
+	}
+	host := db.pool.Config().ConnConfig.Host
+	if host != "localhost" && host != "127.0.0.1" && host != "::1" && !strings.HasPrefix(host, "/") {
+		return nil
+	}
+	return func() []int {
+		rows, err := db.pool.Query(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+		if err != nil {
+			return nil
+		}
+		pids, _ := pgx.CollectRows(rows, pgx.RowTo[int])
+		return pids
+	}
+}
+
 // Identities counts the identities of an app: the size of the population a
 // seeded database holds.
 func (db *DB) Identities(ctx context.Context, appID string) (int, error) {
