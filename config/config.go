@@ -40,6 +40,11 @@ type Config struct {
 	RequestTimeout  time.Duration
 	ShutdownTimeout time.Duration
 
+	// Admin dashboard sessions end after AdminIdleTimeout without a request,
+	// and AdminMaxAge after sign-in whatever happens.
+	AdminIdleTimeout time.Duration
+	AdminMaxAge      time.Duration
+
 	// Rate limits, per instance.
 	LoginPerIP   Rate
 	PhonePerUser Rate // paid getuserphonenumber calls and decryptions per user (and per openid)
@@ -76,6 +81,7 @@ func Load(getenv func(string) string) (Config, error) {
 		PhonePerUser: Rate{N: 10, Per: time.Hour},
 		PhonePerIP:   Rate{N: 120, Per: time.Minute},
 	}
+	c.AdminIdleTimeout, c.AdminMaxAge = 30*time.Minute, 12*time.Hour
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
@@ -135,6 +141,22 @@ func Load(getenv func(string) string) (Config, error) {
 		} else {
 			c.TokenTTL = d
 		}
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"MPAUTH_ADMIN_IDLE_TIMEOUT", &c.AdminIdleTimeout}, {"MPAUTH_ADMIN_MAX_AGE", &c.AdminMaxAge}} {
+		if raw := getenv(d.name); raw != "" {
+			v, err := time.ParseDuration(raw)
+			if err != nil || v < time.Minute {
+				add("%s=%q must be a duration of at least 1m (for example 30m or 12h)", d.name, raw)
+				continue
+			}
+			*d.dst = v
+		}
+	}
+	if c.AdminIdleTimeout > c.AdminMaxAge {
+		add("MPAUTH_ADMIN_IDLE_TIMEOUT (%s) is longer than MPAUTH_ADMIN_MAX_AGE (%s): no session could ever reach it", c.AdminIdleTimeout, c.AdminMaxAge)
 	}
 
 	for _, r := range []struct {
