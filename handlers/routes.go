@@ -10,7 +10,7 @@ import (
 // routes lists every route and middleware on one screen.
 func (s *Server) routes(r *gin.Engine) {
 	r.Use(s.recovery(), s.requestID(), s.accessLog(), s.observe())
-	r.NoRoute(s.notFound)
+	r.NoRoute(s.adminNotFound, s.notFound)
 	r.NoMethod(s.methodNotAllowed)
 
 	r.GET("/healthz", s.healthz)
@@ -25,6 +25,8 @@ func (s *Server) routes(r *gin.Engine) {
 		v1.POST("/logout", api.authenticate, api.logout)
 		r.GET("/api/openapi.yaml", api.openAPI)
 	}
+
+	s.adminRoutes(r)
 
 	if s.deps.FakeWeChat != nil {
 		r.Any("/_fakewechat/*path", gin.WrapH(http.StripPrefix("/_fakewechat", s.deps.FakeWeChat)))

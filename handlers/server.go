@@ -21,7 +21,8 @@ type Deps struct {
 	Production     bool
 	RequestTimeout time.Duration
 
-	API *APIDeps // the mini-program API; nil leaves it unmounted (tests of other parts)
+	API   *APIDeps   // the mini-program API; nil leaves it unmounted (tests of other parts)
+	Admin *AdminDeps // the admin dashboard under /admin/; nil leaves it unmounted
 
 	// FakeWeChat is mounted under /_fakewechat in demo mode only, so the demo
 	// page and the sample mini program can play the phone.
@@ -53,6 +54,12 @@ func NewServer(d Deps) (http.Handler, error) {
 	s.metrics = m
 	if d.API != nil {
 		d.API.errs = s.writeServiceError
+	}
+
+	if d.Admin != nil {
+		if err := d.Admin.setup(d.Logger, d.Production); err != nil {
+			return nil, err
+		}
 	}
 
 	gin.SetMode(gin.ReleaseMode)

@@ -1,0 +1,81 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/mpauth/mpauth/services"
+)
+
+// phoneListForm is the phone bindings filter; like the users search, the
+// number is read from POST only.
+type phoneListForm struct {
+	Q      string `form:"q"`
+	Kind   string `form:"kind"`
+	App    string `form:"app"`
+	Source string `form:"source"`
+	From   string `form:"from"`
+	To     string `form:"to"`
+	After  string `form:"after"`
+}
+
+func (f phoneListForm) query() services.PhoneQuery {
+	return services.PhoneQuery{Search: f.Q, SearchKind: f.Kind, AppID: f.App, Source: f.Source, BoundFrom: f.From, BoundTo: f.To, After: f.After}
+}
+
+func (f phoneListForm) fields() []field {
+	return fields("q", f.Q, "kind", f.Kind, "app", f.App, "source", f.Source, "from", f.From, "to", f.To)
+}
+
+type phonesPage struct {
+	layout
+	Form     phoneListForm
+	Kinds    []option
+	Apps     []option
+	Sources  []option
+	Page     services.PhonePage
+	Filtered bool
+	Error    string
+	Pager    pagerView
+	Export   *exportView
+}
+
+func (a *AdminDeps) phones(c *gin.Context) {
+	var f phoneListForm
+	_ = c.ShouldBind(&f)
+	if c.Request.Method == http.MethodGet {
+		f.Q, f.Kind = "", ""
+	}
+	ctx, who := c.Request.Context(), adminOf(c)
+	apps, err := a.Dashboard.Apps(ctx)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	p := phonesPage{
+		layout:   a.layout(c, "Phone bindings", "phones"),
+		Form:     f,
+		Kinds:    options(f.Kind, phoneSearchKinds...),
+		Apps:     valueOptions(f.App, "All apps", apps),
+		Sources:  options(f.Source, "", "Any", "code", "code", "encrypted", "encrypted"),
+		Filtered: len(f.fields()) > 0,
+	}
+	status := http.StatusOK
+	p.Page, err = a.Dashboard.Phones(ctx, who, f.query())
+	if services.ErrorCode(err) == services.CodeInvalidRequest {
+		p.Error, status = messageOf(err), http.StatusBadRequest
+	} else if err != nil {
+		a.fail(c, err)
+		return
+	}
+	method := "get"
+	if f.Q != "" {
+		method = "post"
+	}
+	p.Pager = pagerView{Action: "/admin/phones", Method: method, Fields: f.fields(), After: p.Page.Next, IsLater: f.After != "", Count: len(p.Page.Rows)}
+	if who.IsAdmin() {
+		p.Export = &exportView{Action: "/admin/phones/export", Fields: f.fields(), Unmaskable: true}
+	}
+	a.page(c, status, "phones", p)
+}
