@@ -174,6 +174,21 @@ func buildApp(ctx context.Context, cfg config.Config, store *models.Store, logge
 		PerOpenID: services.NewLimiter(limit(cfg.PhonePerUser)),
 		PerIP:     services.NewLimiter(limit(cfg.PhonePerIP)),
 	}
+	admins := &services.Admins{Store: store, Logger: logger.With("component", "admin")}
+	if cfg.DemoMode() {
+		notice, err := demoAdmin(ctx, admins)
+		if err != nil {
+			return nil, fmt.Errorf("demo mode: create the admin account: %w", err)
+		}
+		if notice != "" {
+			a.notices = append(a.notices, notice)
+		}
+	}
+	adminDeps := &handlers.AdminDeps{
+		Admins:    admins,
+		Sessions:  &services.AdminSessions{Store: store, IdleTimeout: cfg.AdminIdleTimeout, MaxAge: cfg.AdminMaxAge},
+		Dashboard: &services.Dashboard{Store: store, Logger: logger.With("component", "dashboard"), TokenState: broker.State},
+	}
 	deps := handlers.Deps{
 		Logger:         logger,
 		Registry:       reg,
@@ -182,6 +197,7 @@ func buildApp(ctx context.Context, cfg config.Config, store *models.Store, logge
 		Production:     cfg.Production(),
 		RequestTimeout: cfg.RequestTimeout,
 		API:            &handlers.APIDeps{Auth: auth, Phones: phones, OpenAPI: openAPISpec},
+		Admin:          adminDeps,
 	}
 	if fake != nil {
 		deps.FakeWeChat = fake
