@@ -54,18 +54,24 @@ func DeviceUser(i int) string { return "u" + strconv.Itoa(i) }
 // Phone returns a mainland mobile number (11 digits, 1[3-9]...) that belongs
 // to user i alone: variant 0 is the number the seed binds, other variants
 // are more numbers of the same user (a load test binds them without ever
-// meeting another user's number). variant must be below Variants.
+// meeting another user's number). variant must be below Variants and i below
+// MaxUsers.
 func Phone(i, variant int) string {
-	x := uint64(i)*Variants + uint64(variant)
-	// (x mod 7, x / 7) is a bijection; so is an affine map modulo 10^9 with
-	// a multiplier coprime to 10, which spreads the last four digits.
-	second := 3 + x%7
-	rest := (x/7*7919 + 123456789) % 1_000_000_000
-	return fmt.Sprintf("1%d%09d", second, rest)
+	// x numbers the pair; y = x·A + B modulo 7·10⁹ is a bijection (A is
+	// prime to 2, 5 and 7) onto the 7·10⁹ numbers 13x..19x, which spreads
+	// consecutive users over the prefixes and the last four digits evenly.
+	const span = 7_000_000_000
+	x := uint64(variant)*MaxUsers + uint64(i)
+	y := (x*1_000_003 + 123_456_789) % span
+	return fmt.Sprintf("1%d%09d", 3+y/1_000_000_000, y%1_000_000_000)
 }
 
 // Variants is the number of distinct phone numbers Phone gives one user.
 const Variants = 16
+
+// MaxUsers bounds the users Phone can number: 7·10⁹ mainland numbers shared
+// by Variants numbers each.
+const MaxUsers = 7_000_000_000 / Variants
 
 // Run writes the population into store's database, which must have no users
 // yet, and runs ANALYZE so that the planner knows the new sizes.
@@ -73,6 +79,9 @@ func Run(ctx context.Context, store *models.Store, o Options) (Result, error) {
 	start := time.Now()
 	if o.Users < 0 || o.Audit < 0 || o.Apps < 0 {
 		return Result{}, errors.New("seed: counts must not be negative")
+	}
+	if o.Users > MaxUsers {
+		return Result{}, fmt.Errorf("seed: at most %d users", MaxUsers)
 	}
 	if o.Apps == 0 {
 		o.Apps = 1

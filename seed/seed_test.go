@@ -126,15 +126,32 @@ func TestSeedWritesARealisticPopulation(t *testing.T) {
 	})
 }
 
-func TestPhoneNumbersNeverRepeatAcrossUsersAndVariants(t *testing.T) {
+func TestPhoneNumbersNeverRepeatAndSpreadLikeRealOnes(t *testing.T) {
 	seen := map[string]bool{}
-	for i := range 5000 {
+	last4 := map[string]int{}
+	mainland := regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+	for i := range 20_000 {
 		for v := range seed.Variants {
 			n := seed.Phone(i, v)
-			if seen[n] {
-				t.Fatalf("Phone(%d, %d) = %s repeats", i, v, n)
+			if seen[n] || !mainland.MatchString(n) {
+				t.Fatalf("Phone(%d, %d) = %s repeats or is no mainland mobile", i, v, n)
 			}
 			seen[n] = true
+			if v == 0 {
+				last4[n[7:]]++
+			}
+		}
+	}
+	// 20 000 numbers over 10 000 endings: a search by the last four digits
+	// finds about two users, as it would in a real population.
+	if len(last4) < 8000 {
+		t.Errorf("seeded numbers end in only %d different last-4 digits", len(last4))
+	}
+	for _, i := range []int{seed.MaxUsers - 1, 1_000_000} {
+		for _, v := range []int{0, seed.Variants - 1} {
+			if n := seed.Phone(i, v); !mainland.MatchString(n) {
+				t.Errorf("Phone(%d, %d) = %s", i, v, n)
+			}
 		}
 	}
 }
