@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -15,7 +16,9 @@ import (
 
 	"github.com/mpauth/mpauth/bench"
 	"github.com/mpauth/mpauth/config"
+	"github.com/mpauth/mpauth/models"
 	"github.com/mpauth/mpauth/seed"
+	"github.com/mpauth/mpauth/services"
 	"github.com/mpauth/mpauth/wechat/fakewechat"
 )
 
@@ -43,6 +46,7 @@ func runBench(ctx context.Context, e env, args []string) error {
 	fakeURL := fs.String("fake", "", "the fake WeChat that server uses (default with --server: the demo mode fake at SERVER/_fakewechat)")
 	appID := fs.String("appid", "", "the mini program users log in to (default: the seeded app, or the demo app with the demo fake)")
 	users := fs.Int("users", 0, "simulated users (default: the app's identities in the database, at least 1000); seeded ones log in as returning users")
+	adminAgents := fs.Int("admin-agents", 4, "concurrent dashboard users of the admin run (support staff, not phones)")
 	floorConns := fs.Int("floor-conns", 20, "database connections of the floor (default: the server's pool size, see models.Open)")
 	databaseURL := fs.String("database-url", "", "the server's PostgreSQL, for the floor (default DATABASE_URL; empty: the SQLite file under MPAUTH_DATA_DIR)")
 	if err := fs.Parse(args); err != nil {
@@ -153,9 +157,13 @@ func runBench(ctx context.Context, e env, args []string) error {
 		fmt.Fprintf(out, "access-token fetches during the phone run: %d\n", after-before)
 	}
 	if what == "admin" || what == "all" {
-		if err := bench.Admin(ctx, target, load, out); err != nil {
-			fmt.Fprintf(out, "admin: %v\n", err)
+		adminLoad := load
+		adminLoad.Concurrency = min(load.Concurrency, *adminAgents)
+		results, err := benchAdmin(ctx, cfg, target, adminLoad, db, out)
+		if err != nil {
+			return fmt.Errorf("bench admin: %w", err)
 		}
+		bench.AdminPagesReport(out, results)
 	}
 	if watch != nil {
 		peak, err := watch.Stop()
@@ -186,6 +194,28 @@ func runBench(ctx context.Context, e env, args []string) error {
 		fmt.Fprintf(out, "ratio login/floor: %.2f\n", ratio)
 	}
 	return nil
+}
+
+// benchAdmin creates a viewer account for this run through the services, as
+// `mpauth admin create` would, and times the dashboard pages with it.
+func benchAdmin(ctx context.Context, cfg config.Config, target bench.Target, load bench.Load, db *bench.DB, out io.Writer) ([]bench.Result, error) {
+	store, closeStore, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer closeStore()
+	suffix := make([]byte, 4)
+	rand.Read(suffix)
+	acct := bench.AdminAccount{Username: "bench-" + hex.EncodeToString(suffix), Password: services.RandomPassword()}
+	if _, err := (&services.Admins{Store: store}).CreateAdmin(ctx, acct.Username, acct.Password, models.RoleViewer, services.CLIActor); err != nil {
+		return nil, fmt.Errorf("create an admin account: %w", err)
+	}
+	users, err := db.SampleUserIDs(ctx, 1000)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "bench: dashboard as %s (a viewer account made for this run), %d agents\n", acct.Username, load.Concurrency)
+	return bench.Admin(ctx, target, load, acct, users)
 }
 
 func mb(b int64) float64 { return float64(b) / (1 << 20) }
@@ -222,7 +252,10 @@ func startBenchServer(ctx context.Context, e env, cfg config.Config, target *ben
 		"MPAUTH_RATE_PHONE_PER_USER": "0/1m",
 		"MPAUTH_RATE_PHONE_PER_IP":   "0/1m",
 	}
-	srv, err := bench.StartServer(ctx, exe, childEnv(os.Environ(), overrides), time.Minute)
+	// The server applies pending migrations before it listens, which on a
+	// seeded database can mean building indexes over millions of rows.
+	fmt.Fprintf(e.stdout, "bench: starting %s serve (pending migrations run first)\n", exe)
+	srv, err := bench.StartServer(ctx, exe, childEnv(os.Environ(), overrides), 15*time.Minute)
 	if err != nil {
 		fsrv.Close()
 		return nil, err

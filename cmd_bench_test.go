@@ -78,4 +78,17 @@ func TestBenchDrivesARunningServerAndReportsTheFloorRatio(t *testing.T) {
 			t.Errorf("want exactly one access-token fetch:\n%s", out.String())
 		}
 	})
+
+	t.Run("admin signs in and times each dashboard page", func(t *testing.T) {
+		var out bytes.Buffer
+		args := []string{"bench", "admin", "--server", url, "--duration", "300ms", "--warmup", "50ms", "--admin-agents", "2"}
+		if err := run(context.Background(), args, getenv, nil, &out, &out); err != nil {
+			t.Fatalf("bench admin: %v\n%s", err, out.String())
+		}
+		for _, page := range []string{"users", "last4", "digits", "audit", "detail"} {
+			if !regexp.MustCompile(`(?m)^admin ` + page + ` +2 agents: +[1-9]\d* pages .*p95 .* errors 0$`).MatchString(out.String()) {
+				t.Errorf("no error-free %s page run:\n%s", page, out.String())
+			}
+		}
+	})
 }

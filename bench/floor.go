@@ -241,6 +241,24 @@ func floorLogin(ctx context.Context, q querier, postgres bool, appID, openid str
 	return nil
 }
 
+// SampleUserIDs picks up to n random user ids, for pages about one user.
+func (db *DB) SampleUserIDs(ctx context.Context, n int) ([]string, error) {
+	rows, err := db.query(ctx, "SELECT id FROM users ORDER BY random() LIMIT $1", n)
+	if err != nil {
+		return nil, fmt.Errorf("sample users: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
 // sampleIdentities picks up to n random openids of the app, so the floor
 // touches rows spread over the table like logins do.
 func (db *DB) sampleIdentities(ctx context.Context, appID string, n int) ([]string, error) {
