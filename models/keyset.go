@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"strings"
 	"time"
 )
@@ -32,6 +33,29 @@ type PhoneMatch struct {
 }
 
 func (m PhoneMatch) empty() bool { return m.E164 == "" && m.Last4 == "" && m.Digits == "" }
+
+// MaxPhoneMatches bounds how many bindings a phone search may match. The
+// matches are read first, through their index, and then sorted: that plan
+// stays fast however rare or common the digits are, as long as the set is
+// bounded. A search matching more asks for more digits instead.
+const MaxPhoneMatches = 10_000
+
+// phoneMatches is a derived table of the bindings that match m, at most
+// MaxPhoneMatches+1 of them: the LIMIT also keeps the planner from merging it
+// into an outer query and walking that query's index instead.
+func (s *Store) phoneMatches(m PhoneMatch, columns string) (string, []any) {
+	cond, args := s.phoneMatchSQL(m)
+	return "(SELECT " + columns + " FROM phone_bindings pb WHERE " + cond + " LIMIT ?)", append(args, MaxPhoneMatches+1)
+}
+
+// CountPhoneMatches counts the bindings that match m, stopping past
+// MaxPhoneMatches.
+func (s *Store) CountPhoneMatches(ctx context.Context, m PhoneMatch) (int64, error) {
+	sub, args := s.phoneMatches(m, "1")
+	var n int64
+	err := s.conn(ctx).Raw("SELECT count(*) FROM "+sub+" AS pm", args...).Scan(&n).Error
+	return n, translate(err)
+}
 
 // phoneMatchSQL is the condition on a phone_bindings row aliased pb. Each
 // form has its index: the unique phone_e164, the last-4 expression index and,

@@ -71,13 +71,43 @@ func (s *Store) CountLogins(ctx context.Context, from, to time.Time) (LoginCount
 	return c, translate(err)
 }
 
-// CountPhoneBinds counts numbers bound or replaced in [from, to).
-func (s *Store) CountPhoneBinds(ctx context.Context, from, to time.Time) (int64, error) {
-	var n int64
-	err := s.conn(ctx).Model(&PhoneBindingEvent{}).
+// DayCount is a count for one day, YYYY-MM-DD in the zone the caller asked
+// for, split by login result where there is one.
+type DayCount struct {
+	Day    string
+	Result string
+	N      int64
+}
+
+// dayOf is the SQL for the day of created_at at a fixed UTC offset.
+func (s *Store) dayOf(offset time.Duration) (string, any) {
+	if s.dialect == Postgres {
+		return "to_char((created_at AT TIME ZONE 'UTC') + make_interval(secs => ?), 'YYYY-MM-DD')", offset.Seconds()
+	}
+	return "strftime('%Y-%m-%d', created_at, ?)", fmt.Sprintf("%+d seconds", int64(offset.Seconds()))
+}
+
+// LoginsPerDay counts login attempts in [from, to) per day (at the UTC
+// offset) and result: one pass over the (event, created_at) index, which
+// carries result, so no table row is read.
+func (s *Store) LoginsPerDay(ctx context.Context, from, to time.Time, offset time.Duration) ([]DayCount, error) {
+	day, arg := s.dayOf(offset)
+	var out []DayCount
+	err := s.conn(ctx).Model(&LoginAudit{}).Select(day+" AS day, result, count(*) AS n", arg).
+		Where("event = ? AND created_at >= ? AND created_at < ?", EventLogin, utc(from), utc(to)).
+		Group("day, result").Scan(&out).Error
+	return out, translate(err)
+}
+
+// PhoneBindsPerDay counts numbers bound or replaced in [from, to) per day,
+// from the (created_at) index, which carries event.
+func (s *Store) PhoneBindsPerDay(ctx context.Context, from, to time.Time, offset time.Duration) ([]DayCount, error) {
+	day, arg := s.dayOf(offset)
+	var out []DayCount
+	err := s.conn(ctx).Model(&PhoneBindingEvent{}).Select(day+" AS day, count(*) AS n", arg).
 		Where("created_at >= ? AND created_at < ? AND event IN ?", utc(from), utc(to), []string{"bind", "replace"}).
-		Count(&n).Error
-	return n, translate(err)
+		Group("day").Scan(&out).Error
+	return out, translate(err)
 }
 
 // ErrCodeCount is how often WeChat answered with one errcode.
@@ -87,11 +117,12 @@ type ErrCodeCount struct {
 }
 
 // TopWeChatErrCodes lists the most frequent WeChat errcodes since a time,
-// from the partial index over rows that have one.
+// from the failures' partial index, which carries the errcode (only
+// failures have one).
 func (s *Store) TopWeChatErrCodes(ctx context.Context, since time.Time, n int) ([]ErrCodeCount, error) {
 	var out []ErrCodeCount
 	err := s.conn(ctx).Model(&LoginAudit{}).Select("wechat_errcode, count(*) AS n").
-		Where("wechat_errcode IS NOT NULL AND created_at >= ?", utc(since)).
+		Where("result = ? AND wechat_errcode IS NOT NULL AND created_at >= ?", ResultFailure, utc(since)).
 		Group("wechat_errcode").Order("n DESC, wechat_errcode").Limit(n).Scan(&out).Error
 	return out, translate(err)
 }

@@ -20,8 +20,8 @@ type PhoneFilter struct {
 func (s *Store) ListPhoneBindings(ctx context.Context, f PhoneFilter, after *TimeKey, limit int) ([]PhoneBinding, error) {
 	q := s.conn(ctx).Table("phone_bindings AS pb").Select("pb.*")
 	if !f.Phone.empty() {
-		cond, args := s.phoneMatchSQL(f.Phone)
-		q = q.Where(cond, args...)
+		sub, args := s.phoneMatches(f.Phone, "pb.*")
+		q = s.conn(ctx).Table(sub+" AS pb", args...).Select("pb.*")
 	}
 	if f.AppID != "" {
 		q = q.Where("pb.app_id = ?", f.AppID)

@@ -51,6 +51,22 @@ func (d *Dashboard) tableSize(ctx context.Context, table string) (Count, error) 
 	return Count{N: max(est, n), Estimated: true}, nil
 }
 
+// checkPhoneMatches refuses a phone search that matches too many numbers
+// to sort quickly (a few common digits): more digits narrow it.
+func (d *Dashboard) checkPhoneMatches(ctx context.Context, m models.PhoneMatch) error {
+	if m == (models.PhoneMatch{}) {
+		return nil
+	}
+	n, err := d.Store.CountPhoneMatches(ctx, m)
+	if err != nil {
+		return storeError(err)
+	}
+	if n > models.MaxPhoneMatches {
+		return invalid("More than 10,000 numbers match these digits: type more of them, or the last 4.")
+	}
+	return nil
+}
+
 // audit writes an admin audit row in its own transaction.
 func (d *Dashboard) audit(ctx context.Context, row *models.AdminAudit) error {
 	if err := d.Store.AppendAdminAudit(ctx, row); err != nil {

@@ -56,6 +56,9 @@ func (d *Dashboard) ExportUsers(ctx context.Context, who AdminPrincipal, q UserQ
 	if err != nil {
 		return err
 	}
+	if err := d.checkPhoneMatches(ctx, f.Phone); err != nil {
+		return err
+	}
 	desc := describeFilter("search", searchSummary(q.Search, q.SearchKind), "app", q.AppID, "phone", q.Phone, "status", q.Status, "created_from", q.CreatedFrom, "created_to", q.CreatedTo)
 	if err := d.startExport(ctx, who, ExportUsers, req, desc, m); err != nil {
 		return err
@@ -83,6 +86,9 @@ func (d *Dashboard) ExportPhones(ctx context.Context, who AdminPrincipal, q Phon
 	q.After = ""
 	f, _, err := q.filter()
 	if err != nil {
+		return err
+	}
+	if err := d.checkPhoneMatches(ctx, f.Phone); err != nil {
 		return err
 	}
 	desc := describeFilter("search", searchSummary(q.Search, q.SearchKind), "app", q.AppID, "source", q.Source, "bound_from", q.BoundFrom, "bound_to", q.BoundTo)

@@ -110,35 +110,65 @@ func (d *Dashboard) Overview(ctx context.Context, who AdminPrincipal) (Overview,
 	return o, nil
 }
 
-// chartDays counts the last ChartDays days up to today. Closed days come from
-// the cache after their first count; today is always counted afresh.
+// chartDays counts the last ChartDays days up to today. A day that is over
+// never changes (the audit is append-only), so after the first view only
+// today is counted; the first view counts the month in one grouped pass per
+// table.
 func (d *Dashboard) chartDays(ctx context.Context, today time.Time) ([]DayStat, error) {
+	first := today.AddDate(0, 0, -(ChartDays - 1))
+	from := today
+	for i := range ChartDays - 1 {
+		if _, ok := d.cachedDay(dayKey(first.AddDate(0, 0, i))); !ok {
+			from = first.AddDate(0, 0, i)
+			break
+		}
+	}
+	end := today.AddDate(0, 0, 1)
+	offset := offsetOf(DisplayZone)
+	logins, err := d.Store.LoginsPerDay(ctx, from, end, offset)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	binds, err := d.Store.PhoneBindsPerDay(ctx, from, end, offset)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	fresh := map[string]*DayStat{}
+	for day := from; day.Before(end); day = day.AddDate(0, 0, 1) {
+		fresh[dayKey(day)] = &DayStat{Day: day}
+	}
+	for _, c := range logins {
+		if s, ok := fresh[c.Day]; ok && c.Result == models.ResultSuccess {
+			s.Logins = c.N
+		}
+	}
+	for _, c := range binds {
+		if s, ok := fresh[c.Day]; ok {
+			s.Bindings = c.N
+		}
+	}
 	days := make([]DayStat, 0, ChartDays)
-	for i := ChartDays - 1; i >= 0; i-- {
-		start := today.AddDate(0, 0, -i)
-		key := start.Format(time.DateOnly)
-		if i > 0 {
-			if s, ok := d.cachedDay(key); ok {
-				days = append(days, s)
-				continue
+	for i := range ChartDays {
+		day := first.AddDate(0, 0, i)
+		if s, ok := fresh[dayKey(day)]; ok {
+			if day.Before(today) {
+				d.cacheDay(dayKey(day), *s, today)
 			}
+			days = append(days, *s)
+			continue
 		}
-		end := start.AddDate(0, 0, 1)
-		logins, err := d.Store.CountLogins(ctx, start, end)
-		if err != nil {
-			return nil, storeError(err)
-		}
-		binds, err := d.Store.CountPhoneBinds(ctx, start, end)
-		if err != nil {
-			return nil, storeError(err)
-		}
-		s := DayStat{Day: start, Logins: logins.Success, Bindings: binds}
-		if i > 0 {
-			d.cacheDay(key, s, today)
-		}
+		s, _ := d.cachedDay(dayKey(day))
 		days = append(days, s)
 	}
 	return days, nil
+}
+
+// dayKey names a day (midnight in DisplayZone, as UTC) as the database does.
+func dayKey(t time.Time) string { return t.In(DisplayZone).Format(time.DateOnly) }
+
+func offsetOf(z *time.Location) time.Duration {
+	_, secs := time.Now().In(z).Zone()
+	return time.Duration(secs) * time.Second
 }
 
 func (d *Dashboard) cachedDay(key string) (DayStat, bool) {

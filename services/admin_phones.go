@@ -91,6 +91,9 @@ func (d *Dashboard) Phones(ctx context.Context, who AdminPrincipal, q PhoneQuery
 	if err != nil {
 		return PhonePage{}, err
 	}
+	if err := d.checkPhoneMatches(ctx, f.Phone); err != nil {
+		return PhonePage{}, err
+	}
 	rows, next, err := d.phoneRows(ctx, f, after, PageSize, false)
 	if err != nil {
 		return PhonePage{}, err

@@ -89,6 +89,9 @@ func (d *Dashboard) Users(ctx context.Context, who AdminPrincipal, q UserQuery) 
 	if err != nil {
 		return UserPage{}, err
 	}
+	if err := d.checkPhoneMatches(ctx, f.Phone); err != nil {
+		return UserPage{}, err
+	}
 	rows, next, err := d.userRows(ctx, f, after, PageSize, false)
 	if err != nil {
 		return UserPage{}, err
