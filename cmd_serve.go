@@ -200,7 +200,7 @@ func buildApp(ctx context.Context, cfg config.Config, store *models.Store, logge
 		Admin:          adminDeps,
 	}
 	if fake != nil {
-		deps.FakeWeChat = fake
+		deps.FakeWeChat, deps.DemoAppID = fake, appID
 	}
 	h, err := handlers.NewServer(deps)
 	if err != nil {

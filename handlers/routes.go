@@ -11,7 +11,7 @@ import (
 func (s *Server) routes(r *gin.Engine) {
 	r.Use(s.recovery(), s.requestID(), s.accessLog(), s.observe())
 	r.NoRoute(s.adminNotFound, s.notFound)
-	r.NoMethod(s.methodNotAllowed)
+	r.NoMethod(s.adminMethodNotAllowed, s.methodNotAllowed)
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
@@ -30,5 +30,8 @@ func (s *Server) routes(r *gin.Engine) {
 
 	if s.deps.FakeWeChat != nil {
 		r.Any("/_fakewechat/*path", gin.WrapH(http.StripPrefix("/_fakewechat", s.deps.FakeWeChat)))
+		if s.deps.Admin != nil {
+			r.GET("/demo", s.deps.Admin.securityHeaders, s.demo)
+		}
 	}
 }

@@ -27,6 +27,7 @@ type Deps struct {
 	// FakeWeChat is mounted under /_fakewechat in demo mode only, so the demo
 	// page and the sample mini program can play the phone.
 	FakeWeChat http.Handler
+	DemoAppID  string // the fake's app, for the /demo page
 }
 
 // Server is the HTTP application.
