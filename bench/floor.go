@@ -45,8 +45,9 @@ func OpenDB(ctx context.Context, postgresURL, sqlitePath string, conns int) (*DB
 	if err != nil {
 		return nil, fmt.Errorf("database URL: %w", err)
 	}
+	// The pool grows to conns during the floor's warm-up, not before: while
+	// the server runs its own pool, the floor's must not hold connections.
 	cfg.MaxConns = int32(max(conns, 1))
-	cfg.MinConns = cfg.MaxConns
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
