@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,9 +18,52 @@ import (
 	"github.com/mpauth/mpauth/wechat/fakewechat"
 )
 
+// running is a server started through run() for a test.
+type running struct {
+	base   string
+	stop   func() error
+	stdout *syncBuf // what run printed after the listening line
+	logs   *syncBuf // everything it logged
+
+	printed    chan struct{} // nudged after each stdout line
+	dbURL      string        // PostgreSQL URL, or
+	sqlitePath string        // the SQLite file
+}
+
+// waitStdout waits (bounded) until run has printed a line containing s.
+func (r *running) waitStdout(t *testing.T, s string) string {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for !strings.Contains(r.stdout.String(), s) {
+		select {
+		case <-r.printed:
+		case <-deadline:
+			t.Fatalf("run never printed %q; it printed:\n%s", s, r.stdout.String())
+		}
+	}
+	return r.stdout.String()
+}
+
+type syncBuf struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuf) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+func (b *syncBuf) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
+
 // startRun runs the real binary's run() in demo mode on a free port with a
 // fresh database and returns its base URL; the server stops with the test.
 func startRun(t *testing.T, extraEnv map[string]string) (baseURL string, stop func() error) {
+	r := launch(t, extraEnv)
+	return r.base, r.stop
+}
+
+func launch(t *testing.T, extraEnv map[string]string) *running {
 	t.Helper()
 	target := dbtest.Fresh(t)
 	env := map[string]string{"MPAUTH_ADDR": "127.0.0.1:0", "MPAUTH_DATA_DIR": t.TempDir(), "MPAUTH_LOG_LEVEL": "warn"}
@@ -33,9 +77,13 @@ func startRun(t *testing.T, extraEnv map[string]string) (baseURL string, stop fu
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
+	r := &running{stdout: &syncBuf{}, logs: &syncBuf{}, dbURL: env["DATABASE_URL"]}
+	if r.dbURL == "" {
+		r.sqlitePath = filepath.Join(env["MPAUTH_DATA_DIR"], "mpauth.db")
+	}
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), pw, io.Discard)
+		err := run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), pw, r.logs)
 		pw.CloseWithError(io.EOF)
 		done <- err
 	}()
@@ -43,17 +91,26 @@ func startRun(t *testing.T, extraEnv map[string]string) (baseURL string, stop fu
 	lines := bufio.NewScanner(pr)
 	for lines.Scan() {
 		if m := addr.FindStringSubmatch(lines.Text()); m != nil {
-			baseURL = m[1]
+			r.base = m[1]
 			break
 		}
 	}
-	if baseURL == "" {
+	if r.base == "" {
 		cancel()
 		t.Fatalf("server did not start: %v", <-done)
 	}
-	go io.Copy(io.Discard, pr)
+	r.printed = make(chan struct{}, 1)
+	go func() {
+		for lines.Scan() {
+			r.stdout.Write(append(lines.Bytes(), '\n'))
+			select {
+			case r.printed <- struct{}{}:
+			default:
+			}
+		}
+	}()
 	stopped := false
-	stop = func() error {
+	r.stop = func() error {
 		if stopped {
 			return nil
 		}
@@ -67,8 +124,8 @@ func startRun(t *testing.T, extraEnv map[string]string) (baseURL string, stop fu
 			return nil
 		}
 	}
-	t.Cleanup(func() { stop() })
-	return baseURL, stop
+	t.Cleanup(func() { r.stop() })
+	return r
 }
 
 func postJSON(t *testing.T, url, token string, body any) (int, map[string]any) {
