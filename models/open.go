@@ -33,8 +33,12 @@ type OpenOptions struct {
 func Open(ctx context.Context, o OpenOptions) (*gorm.DB, Dialect, error) {
 	cfg := &gorm.Config{
 		TranslateError: true,
-		Logger:         logger.Discard, // our request log is the log; GORM's would print SQL with values
-		NowFunc:        func() time.Time { return time.Now().UTC() },
+		// Services open the transactions a business operation needs
+		// (Store.WithTx); GORM's own BEGIN/COMMIT around each single write only
+		// added two round trips to it.
+		SkipDefaultTransaction: true,
+		Logger:                 logger.Discard, // our request log is the log; GORM's would print SQL with values
+		NowFunc:                func() time.Time { return time.Now().UTC() },
 	}
 	if o.PostgresURL == "" {
 		db, err := openSQLite(o.SQLitePath, cfg)
