@@ -276,14 +276,25 @@ func localPath(p, fallback string) string {
 
 // adminNotFound answers unknown /admin/ paths with the dashboard's 404 page;
 // everything else falls through to the API's JSON 404.
-func (s *Server) adminNotFound(c *gin.Context) {
+func (s *Server) adminNotFound(c *gin.Context) { s.adminFallback(c, http.StatusNotFound) }
+
+// adminMethodNotAllowed does the same for a GET of a POST-only action.
+func (s *Server) adminMethodNotAllowed(c *gin.Context) {
+	s.adminFallback(c, http.StatusMethodNotAllowed)
+}
+
+func (s *Server) adminFallback(c *gin.Context, status int) {
 	a := s.deps.Admin
 	if a == nil || (c.Request.URL.Path != "/admin" && !strings.HasPrefix(c.Request.URL.Path, "/admin/")) {
 		c.Next()
 		return
 	}
 	setAdminSecurityHeaders(c, a.production)
-	a.errorPage(c, http.StatusNotFound, "")
+	msg := ""
+	if status == http.StatusMethodNotAllowed {
+		msg = "This address does not accept that kind of request."
+	}
+	a.errorPage(c, status, msg)
 }
 
 // messageOf is a service error's message for the visitor.
