@@ -41,10 +41,8 @@ func NewHTTPClient(concurrency int) *http.Client {
 // POST /api/v1/login with the code; its latency is the second request's.
 func Login(ctx context.Context, t Target, load Load) Result {
 	return drive(ctx, "login", load, func(ctx context.Context, c *client) outcome {
-		user := seed.DeviceUser(c.user())
-		start := time.Now()
-		_, isNew, err := t.login(ctx, user)
-		return outcome{latency: time.Since(start), newUser: isNew, refused: refused(err), err: err}
+		l := t.login(ctx, seed.DeviceUser(c.user()))
+		return outcome{latency: l.latency, newUser: l.isNew, refused: refused(l.err), err: l.err}
 	})
 }
 
@@ -56,12 +54,12 @@ func Phone(ctx context.Context, t Target, load Load) Result {
 	return drive(ctx, "phone", load, func(ctx context.Context, c *client) outcome {
 		k := c.user()
 		user := seed.DeviceUser(k)
-		token, _, err := t.login(ctx, user)
-		if refused(err) {
-			return outcome{refused: true, err: err}
+		l := t.login(ctx, user)
+		if refused(l.err) {
+			return outcome{refused: true, err: l.err}
 		}
-		if err != nil {
-			return outcome{err: fmt.Errorf("login before phone: %w", err)}
+		if l.err != nil {
+			return outcome{err: fmt.Errorf("login before phone: %w", l.err)}
 		}
 		var ev fakewechat.PhoneEvent
 		phone := seed.Phone(k, 1+c.rand.IntN(seed.Variants-1))
@@ -69,16 +67,25 @@ func Phone(ctx context.Context, t Target, load Load) Result {
 			return outcome{err: fmt.Errorf("device phone: %w", err)}
 		}
 		start := time.Now()
-		err = t.post(ctx, t.Server+"/api/v1/phone", token, map[string]string{"code": ev.Code}, nil)
+		err := t.post(ctx, t.Server+"/api/v1/phone", l.token, map[string]string{"code": ev.Code}, nil)
 		return outcome{latency: time.Since(start), err: err}
 	})
 }
 
+// loginResult is one login: the token, whether it created the user, and how
+// long POST /api/v1/login took (wx.login on the fake not included).
+type loginResult struct {
+	token   string
+	isNew   bool
+	latency time.Duration
+	err     error
+}
+
 // login plays wx.login for user and exchanges the code for a token.
-func (t Target) login(ctx context.Context, user string) (token string, isNew bool, err error) {
+func (t Target) login(ctx context.Context, user string) loginResult {
 	var dev fakewechat.DeviceLoginResponse
 	if err := t.post(ctx, t.Fake+"/_device/login", "", fakewechat.DeviceLoginRequest{AppID: t.AppID, User: user}, &dev); err != nil {
-		return "", false, fmt.Errorf("device login: %w", err)
+		return loginResult{err: fmt.Errorf("device login: %w", err)}
 	}
 	var res struct {
 		Token string `json:"token"`
@@ -86,13 +93,13 @@ func (t Target) login(ctx context.Context, user string) (token string, isNew boo
 			IsNew bool `json:"isNew"`
 		} `json:"user"`
 	}
-	if err := t.post(ctx, t.Server+"/api/v1/login", "", map[string]string{"code": dev.Code}, &res); err != nil {
-		return "", false, err
+	start := time.Now()
+	err := t.post(ctx, t.Server+"/api/v1/login", "", map[string]string{"code": dev.Code}, &res)
+	l := loginResult{token: res.Token, isNew: res.User.IsNew, latency: time.Since(start), err: err}
+	if err == nil && res.Token == "" {
+		l.err = errors.New("login answered without a token")
 	}
-	if res.Token == "" {
-		return "", false, errors.New("login answered without a token")
-	}
-	return res.Token, res.User.IsNew, nil
+	return l
 }
 
 // post sends a JSON body and decodes a 200 answer into out (nil: discard).
