@@ -190,6 +190,7 @@ var zhCatalog = map[string]string{
 	"That session is no longer active.":     "该会话已失效。",
 	"Give a reason: it is recorded in the admin audit log.": "请填写原因：它会记录在管理审计日志中。",
 	"The reason is too long (500 characters at most).":      "原因过长（最多 500 个字符）。",
+	"The reason contains characters that cannot be stored.": "原因中含有无法保存的字符。",
 
 	// Reveal
 	"Reveal phone number": "查看完整手机号",

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -221,6 +222,9 @@ func checkReason(reason string) (string, error) {
 	}
 	if len([]rune(reason)) > 500 {
 		return "", invalid("The reason is too long (500 characters at most).")
+	}
+	if !utf8.ValidString(reason) || strings.ContainsRune(reason, 0) {
+		return "", invalid("The reason contains characters that cannot be stored.")
 	}
 	return reason, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/mpauth/mpauth/models"
@@ -61,12 +62,14 @@ func writeFailureAudit(ctx context.Context, st *models.Store, log *slog.Logger, 
 	}
 }
 
-// clip bounds a client-supplied string and keeps it valid UTF-8, so hostile
-// headers cannot bloat or corrupt the audit table.
+// clip bounds a client-supplied string and keeps it valid UTF-8 without NUL
+// (PostgreSQL text cannot hold it), so hostile input cannot bloat the audit
+// table or turn a lookup into a database error.
 func clip(s string, n int) string {
 	if !utf8.ValidString(s) {
 		s = string([]rune(s)) // replaces invalid bytes with U+FFFD
 	}
+	s = strings.ReplaceAll(s, "\x00", "\uFFFD")
 	if len(s) <= n {
 		return s
 	}
