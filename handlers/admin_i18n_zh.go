@@ -248,6 +248,7 @@ var zhCatalog = map[string]string{
 	"Type exactly the last 4 digits of the phone number.":                                 "请输入手机号的后 4 位。",
 	"Type at least 4 digits of the phone number.":                                         "请至少输入手机号中的 4 位数字。",
 	"More than 10,000 numbers match these digits: type more of them, or the last 4.":      "超过 10,000 个号码包含这些数字：请多输入几位，或输入后 4 位。",
+	"A filter value is too long or not text.":                                             "筛选值过长或不是文本。",
 	"Unknown search kind.":                                                                "未知的搜索方式。",
 	"Unknown phone filter.":                                                               "未知的手机号筛选条件。",
 	"Unknown status.":                                                                     "未知的状态。",

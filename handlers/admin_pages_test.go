@@ -19,7 +19,7 @@ func TestEveryPageRendersForBothRolesInBothLanguages(t *testing.T) {
 	t.Parallel()
 	e := newAdminEnv(t)
 	u := e.addUser(fixtureUser{nickname: "小明", phone: "13800138000", unionid: "uXIAOMING"})
-	e.addSession(u, dashApp1)
+	session := e.addSession(u, dashApp1)
 	uid := u.ID
 	e.addAudit(models.LoginAudit{UserID: &uid, IP: "198.51.100.1"})
 	code := 40029
@@ -58,6 +58,11 @@ func TestEveryPageRendersForBothRolesInBothLanguages(t *testing.T) {
 				}
 				if m := fullNumber.FindString(p.body); m != "" {
 					t.Errorf("%s %s: full phone number %s on the page", role, pg.path, m)
+				}
+				for _, secret := range []string{"secret-" + dashApp1, "secret-" + dashApp2, string(session.TokenHash), "session_key"} {
+					if strings.Contains(p.body, secret) {
+						t.Errorf("%s %s: a secret (%q) on the page", role, pg.path, secret)
+					}
 				}
 			}
 		}
@@ -472,5 +477,45 @@ func TestOverviewCountsAndChart(t *testing.T) {
 	}
 	if n := strings.Count(p.body, `<circle class="dot-logins"`); n != 30 {
 		t.Errorf("%d days on the chart, want 30", n)
+	}
+}
+
+func TestOnlyTheStaticFoldersAreServed(t *testing.T) {
+	t.Parallel()
+	e := newAdminEnv(t)
+	b := e.browser()
+	p := b.get("/admin/static/css/admin.css")
+	if p.status != http.StatusOK || !strings.Contains(p.header.Get("Content-Type"), "text/css") || !strings.Contains(p.header.Get("Cache-Control"), "immutable") {
+		t.Errorf("stylesheet: %d %q %q", p.status, p.header.Get("Content-Type"), p.header.Get("Cache-Control"))
+	}
+	for _, path := range []string{"/admin/static/", "/admin/static/css/", "/admin/static/layout.html", "/admin/static/pages/users.html", "/admin/static/static.go", "/admin/static/../templates/layout.html"} {
+		if p := b.get(path); p.status == http.StatusOK {
+			t.Errorf("%s is served", path)
+		}
+	}
+	// Pages link to fingerprinted assets, so a new release is never mixed
+	// with a cached old stylesheet.
+	if p := b.get("/admin/login"); !regexp.MustCompile(`/admin/static/css/admin\.css\?v=[0-9a-f]{12}`).MatchString(p.body) {
+		t.Error("the stylesheet link carries no content hash")
+	}
+}
+
+func TestFilterValuesNoRowCanHoldAreRefusedNotErrors(t *testing.T) {
+	t.Parallel()
+	e := newAdminEnv(t)
+	b := e.signedIn("alice", models.RoleAdmin)
+	for _, bad := range []string{"a\x00b", "\xff\xfe", strings.Repeat("9", 500)} {
+		for _, path := range []string{
+			"/admin/audit/logins?ip=" + url.QueryEscape(bad),
+			"/admin/audit/logins?code=" + url.QueryEscape(bad),
+			"/admin/audit/admin?target=" + url.QueryEscape(bad),
+			"/admin/audit/admin?admin=" + url.QueryEscape(bad),
+			"/admin/users?app=" + url.QueryEscape(bad),
+			"/admin/phones?app=" + url.QueryEscape(bad),
+		} {
+			if p := b.get(path); p.status != http.StatusBadRequest {
+				t.Errorf("%s: %d, want 400", path, p.status)
+			}
+		}
 	}
 }

@@ -30,6 +30,9 @@ type LoginAuditPage struct {
 }
 
 func (q LoginAuditQuery) filter() (models.LoginAuditFilter, *models.SerialKey, error) {
+	if err := checkFilterText(q.Event, q.AppID, q.ErrorCode, q.IP, q.After); err != nil {
+		return models.LoginAuditFilter{}, nil, err
+	}
 	f := models.LoginAuditFilter{
 		Event: strings.TrimSpace(q.Event), Result: q.Result, AppID: strings.TrimSpace(q.AppID),
 		ErrorCode: strings.TrimSpace(q.ErrorCode), IP: strings.TrimSpace(q.IP),
@@ -118,6 +121,9 @@ type AdminAuditPage struct {
 var errNoRows = errors.New("filter matches nothing")
 
 func (d *Dashboard) adminAuditFilter(ctx context.Context, q AdminAuditQuery) (models.AdminAuditFilter, *models.SerialKey, error) {
+	if err := checkFilterText(q.Admin, q.Action, q.TargetType, q.TargetID, q.IP, q.After); err != nil {
+		return models.AdminAuditFilter{}, nil, err
+	}
 	f := models.AdminAuditFilter{TargetType: strings.TrimSpace(q.TargetType), TargetID: strings.TrimSpace(q.TargetID), IP: strings.TrimSpace(q.IP)}
 	if a := strings.TrimSpace(q.Action); a != "" {
 		f.Actions = []string{a}

@@ -51,6 +51,9 @@ func (q PhoneQuery) filtered() bool {
 
 func (q PhoneQuery) filter() (models.PhoneFilter, *models.TimeKey, error) {
 	var f models.PhoneFilter
+	if err := checkFilterText(q.AppID, q.After); err != nil {
+		return f, nil, err
+	}
 	kind := q.SearchKind
 	if kind != SearchAuto && kind != SearchPhone && kind != SearchPhoneLast4 && kind != SearchPhoneContains {
 		return f, nil, invalid("Unknown search kind.")

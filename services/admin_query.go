@@ -214,6 +214,23 @@ func maskNumber(cc, pure string) string {
 	return "+" + cc + " " + MaskPhone(pure)
 }
 
+// checkFilterText refuses filter values no stored row can hold (NUL,
+// invalid UTF-8, control characters) or that are too long to be an id,
+// before they reach the database as an error.
+func checkFilterText(values ...string) error {
+	for _, v := range values {
+		if len(v) > 128 || !utf8.ValidString(v) {
+			return invalid("A filter value is too long or not text.")
+		}
+		for _, r := range v {
+			if r < ' ' || r == 0x7f {
+				return invalid("A filter value is too long or not text.")
+			}
+		}
+	}
+	return nil
+}
+
 // checkReason validates the reason an admin gives for a sensitive action.
 func checkReason(reason string) (string, error) {
 	reason = strings.TrimSpace(reason)

@@ -50,6 +50,9 @@ type UserPage struct {
 
 func (q UserQuery) filter() (models.UserFilter, *models.TimeKey, error) {
 	var f models.UserFilter
+	if err := checkFilterText(q.AppID, q.After); err != nil {
+		return f, nil, err
+	}
 	s, err := parseSearch(q.Search, q.SearchKind)
 	if err != nil {
 		return f, nil, err
