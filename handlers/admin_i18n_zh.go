@@ -140,6 +140,7 @@ var zhCatalog = map[string]string{
 	"Source":                             "来源",
 	"code":                               "手机号快速验证（code）",
 	"encrypted":                          "加密数据（encryptedData）",
+	"Bound at":                           "绑定时间",
 	"Bound from":                         "绑定起始日期",
 	"Bound to":                           "绑定截止日期",
 	"Reveal":                             "查看完整号码",
