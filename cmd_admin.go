@@ -11,7 +11,6 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/mpauth/mpauth/config"
 	"github.com/mpauth/mpauth/models"
 	"github.com/mpauth/mpauth/services"
 )
@@ -39,18 +38,11 @@ func runAdmin(ctx context.Context, e env, args []string) error {
 	if sub != "list" && *username == "" {
 		return fmt.Errorf("admin %s: --username is required", sub)
 	}
-	cfg, err := config.Load(e.getenv)
-	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	store, closeStore, err := openStore(ctx, cfg)
+	_, store, closeStore, err := openMigrated(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	if _, err := migrateUp(ctx, store); err != nil {
-		return err
-	}
 	admins := &services.Admins{Store: store}
 	switch sub {
 	case "create":

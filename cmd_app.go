@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/mpauth/mpauth/config"
 	"github.com/mpauth/mpauth/models"
 )
 
@@ -26,18 +25,11 @@ func runApp(ctx context.Context, e env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(e.getenv)
-	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	store, closeStore, err := openStore(ctx, cfg)
+	_, store, closeStore, err := openMigrated(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	if _, err := migrateUp(ctx, store); err != nil {
-		return err
-	}
 	switch sub {
 	case "add":
 		if *appID == "" {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mpauth/mpauth/config"
 	"github.com/mpauth/mpauth/seed"
 )
 
@@ -22,18 +21,11 @@ func runSeed(ctx context.Context, e env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(e.getenv)
-	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	store, closeStore, err := openStore(ctx, cfg)
+	cfg, store, closeStore, err := openMigrated(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	if _, err := migrateUp(ctx, store); err != nil {
-		return err
-	}
 	fmt.Fprintf(e.stdout, "seed: %d users, %d audit rows, %d app(s) into %s\n", *users, *audit, *apps, describeDatabase(cfg))
 	res, err := seed.Run(ctx, store, seed.Options{Users: *users, Audit: *audit, Apps: *apps, Seed: *randSeed, Progress: e.stdout})
 	if err != nil {

@@ -63,3 +63,21 @@ func describeDatabase(cfg config.Config) string {
 	}
 	return "PostgreSQL " + redactURL(cfg.DatabaseURL.Reveal())
 }
+
+// openMigrated is the preamble of the commands that work on the data: read
+// the configuration, open the database and bring its schema up to date.
+func openMigrated(ctx context.Context, e env) (config.Config, *models.Store, func(), error) {
+	cfg, err := config.Load(e.getenv)
+	if err != nil {
+		return cfg, nil, nil, fmt.Errorf("configuration:\n%w", err)
+	}
+	store, closeStore, err := openStore(ctx, cfg)
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	if _, err := migrateUp(ctx, store); err != nil {
+		closeStore()
+		return cfg, nil, nil, err
+	}
+	return cfg, store, closeStore, nil
+}
