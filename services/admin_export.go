@@ -63,22 +63,9 @@ func (d *Dashboard) ExportUsers(ctx context.Context, who AdminPrincipal, q UserQ
 	if err := d.startExport(ctx, who, ExportUsers, req, desc, m); err != nil {
 		return err
 	}
-	var after *models.TimeKey
-	for {
-		rows, next, err := d.userRows(ctx, f, after, exportBatch, req.Unmasked)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			if err := emit(r); err != nil {
-				return err
-			}
-		}
-		if next == nil {
-			return nil
-		}
-		after = next
-	}
+	return streamPages(func(after *models.TimeKey) ([]UserRow, *models.TimeKey, error) {
+		return d.userRows(ctx, f, after, exportBatch, req.Unmasked)
+	}, emit)
 }
 
 // ExportPhones streams every binding the filter matches.
@@ -95,22 +82,9 @@ func (d *Dashboard) ExportPhones(ctx context.Context, who AdminPrincipal, q Phon
 	if err := d.startExport(ctx, who, ExportPhones, req, desc, m); err != nil {
 		return err
 	}
-	var after *models.TimeKey
-	for {
-		rows, next, err := d.phoneRows(ctx, f, after, exportBatch, req.Unmasked)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			if err := emit(r); err != nil {
-				return err
-			}
-		}
-		if next == nil {
-			return nil
-		}
-		after = next
-	}
+	return streamPages(func(after *models.TimeKey) ([]PhoneRow, *models.TimeKey, error) {
+		return d.phoneRows(ctx, f, after, exportBatch, req.Unmasked)
+	}, emit)
 }
 
 // ExportLoginAudit streams every login audit row the filter matches. The
@@ -126,22 +100,9 @@ func (d *Dashboard) ExportLoginAudit(ctx context.Context, who AdminPrincipal, q 
 	if err := d.startExport(ctx, who, ExportLoginAudit, ExportRequest{}, desc, m); err != nil {
 		return err
 	}
-	var after *models.SerialKey
-	for {
-		rows, next, err := d.loginAuditRows(ctx, f, after, exportBatch)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			if err := emit(r); err != nil {
-				return err
-			}
-		}
-		if next == nil {
-			return nil
-		}
-		after = next
-	}
+	return streamPages(func(after *models.SerialKey) ([]models.LoginAudit, *models.SerialKey, error) {
+		return d.loginAuditRows(ctx, f, after, exportBatch)
+	}, emit)
 }
 
 // ExportAdminAudit streams every admin audit row the filter matches.
@@ -159,22 +120,9 @@ func (d *Dashboard) ExportAdminAudit(ctx context.Context, who AdminPrincipal, q 
 	if noRows {
 		return nil
 	}
-	var after *models.SerialKey
-	for {
-		rows, next, err := d.adminAuditRows(ctx, f, after, exportBatch)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			if err := emit(r); err != nil {
-				return err
-			}
-		}
-		if next == nil {
-			return nil
-		}
-		after = next
-	}
+	return streamPages(func(after *models.SerialKey) ([]models.AdminAudit, *models.SerialKey, error) {
+		return d.adminAuditRows(ctx, f, after, exportBatch)
+	}, emit)
 }
 
 // searchSummary describes a search for the audit without the number in it:
@@ -208,4 +156,25 @@ func describeFilter(kv ...string) string {
 		return "no filter"
 	}
 	return strings.Join(parts, " ")
+}
+
+// streamPages walks a keyset-paged list to its end, handing each row to emit:
+// one batch in memory at a time, whatever the list's size.
+func streamPages[K, R any](page func(after *K) ([]R, *K, error), emit func(R) error) error {
+	var after *K
+	for {
+		rows, next, err := page(after)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := emit(r); err != nil {
+				return err
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		after = next
+	}
 }
