@@ -217,6 +217,9 @@ func userIDOf(err error) string {
 
 // loginError maps a code2Session failure to what the client should do.
 func loginError(err error) error {
+	if isStoreFailure(err) {
+		return storeError(err)
+	}
 	switch wechat.KindOf(err) {
 	case wechat.KindInvalidCode, wechat.KindCodeUsed:
 		return &Error{Code: CodeInvalidCode, Message: "The login code is invalid or expired; call wx.login again and retry with the new code.", Cause: err}

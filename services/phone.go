@@ -182,6 +182,9 @@ func (p *Phones) allow(who Principal, m Meta) error {
 
 // phoneCodeError maps a getuserphonenumber failure to what the client should do.
 func phoneCodeError(err error) error {
+	if isStoreFailure(err) {
+		return storeError(err)
+	}
 	switch wechat.KindOf(err) {
 	case wechat.KindInvalidCode, wechat.KindCodeUsed:
 		return &Error{Code: CodeInvalidCode, Message: "The phone code is invalid or expired; ask the user to tap the button again.", Cause: err}

@@ -28,17 +28,18 @@ func (t *TokenStore) LoadToken(ctx context.Context, appID string) (wechat.Cached
 		return wechat.CachedToken{}, wechat.ErrNoCachedToken
 	}
 	if err != nil {
-		return wechat.CachedToken{}, err
+		return wechat.CachedToken{}, &storeFailure{err}
 	}
 	return wechat.CachedToken{AppID: appID, Value: wechat.Secret(tok.Value), FetchedAt: tok.FetchedAt, ExpiresAt: tok.ExpiresAt, Kind: tok.Kind}, nil
 }
 
 func (t *TokenStore) SaveToken(ctx context.Context, c wechat.CachedToken) error {
-	return t.Store.SaveAccessToken(ctx, models.AccessToken{AppID: c.AppID, Kind: c.Kind, Value: c.Value.Reveal(), FetchedAt: c.FetchedAt, ExpiresAt: c.ExpiresAt})
+	return asStoreFailure(t.Store.SaveAccessToken(ctx, models.AccessToken{AppID: c.AppID, Kind: c.Kind, Value: c.Value.Reveal(), FetchedAt: c.FetchedAt, ExpiresAt: c.ExpiresAt}))
 }
 
 func (t *TokenStore) ExpireTokenIf(ctx context.Context, appID string, failed wechat.Secret) (bool, error) {
-	return t.Store.ExpireAccessTokenIf(ctx, appID, failed.Reveal())
+	expired, err := t.Store.ExpireAccessTokenIf(ctx, appID, failed.Reveal())
+	return expired, asStoreFailure(err)
 }
 
 // WithRefreshLock holds an in-process lock (one refresher per process) and,
@@ -104,8 +105,11 @@ func (a *AppSecrets) AppSecret(ctx context.Context, appID string) (wechat.Secret
 		return c.secret, nil
 	}
 	s, err := a.Store.AppSecret(ctx, appID)
-	if err != nil {
+	if errors.Is(err, models.ErrNotFound) {
 		return "", err
+	}
+	if err != nil {
+		return "", &storeFailure{err}
 	}
 	a.mu.Lock()
 	if a.cache == nil {
@@ -114,4 +118,25 @@ func (a *AppSecrets) AppSecret(ctx context.Context, appID string) (wechat.Secret
 	a.cache[appID] = cachedSecret{secret: wechat.Secret(s), at: time.Now()}
 	a.mu.Unlock()
 	return wechat.Secret(s), nil
+}
+
+// storeFailure marks a database failure met inside a WeChat call (reading
+// the AppSecret or the shared token): the client must hear
+// service_unavailable, not be told that WeChat is down.
+type storeFailure struct{ err error }
+
+func (e *storeFailure) Error() string { return "store: " + e.err.Error() }
+func (e *storeFailure) Unwrap() error { return e.err }
+
+func asStoreFailure(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &storeFailure{err}
+}
+
+// isStoreFailure reports whether a WeChat call failed on our own database.
+func isStoreFailure(err error) bool {
+	var sf *storeFailure
+	return errors.As(err, &sf)
 }
