@@ -4,7 +4,6 @@ import (
 	"context"
 	crand "crypto/rand"
 	"database/sql"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -101,7 +100,7 @@ func (db *DB) Identities(ctx context.Context, appID string) (int, error) {
 }
 
 // Floor runs the statements of a returning user's login (services.Auth's
-// persistLogin as GORM sends them), one transaction per operation: the cost
+// persistLogin as GORM sends them: BEGIN, 5 statements, COMMIT), one transaction per operation: the cost
 // of the login's database work alone, with no HTTP, JSON, WeChat call or
 // sealing. It writes real sessions, session keys and audit rows, as logins do.
 //
@@ -116,7 +115,7 @@ func Floor(ctx context.Context, db *DB, appID string, load Load) (Result, error)
 	return drive(ctx, "floor", load, func(ctx context.Context, c *client) outcome {
 		openid := pick(c)
 		start := time.Now()
-		err := db.inTx(ctx, func(q querier) error { return floorLogin(ctx, q, db.Postgres(), appID, openid) })
+		err := db.inTx(ctx, func(q querier) error { return floorLogin(ctx, q, appID, openid) })
 		return outcome{latency: time.Since(start), err: err}
 	}), nil
 }
@@ -165,74 +164,42 @@ func toAny(s []string) []any {
 	return out
 }
 
-func floorLogin(ctx context.Context, q querier, postgres bool, appID, openid string) error {
+func floorLogin(ctx context.Context, q querier, appID, openid string) error {
 	now := time.Now().UTC()
 	var (
-		identityID            int64
-		identApp, identOpenID string
-		unionID               *string
-		userID                string
-		identCreated, identAt time.Time
+		identityID                    int64
+		userID, identApp, identOpenID string
+		unionID                       *string
+		identCreated, identAt         time.Time
 	)
-	if err := q.queryRow(ctx, `SELECT id, app_id, openid, unionid, user_id, created_at, last_login_at FROM wechat_identities WHERE app_id = $1 AND openid = $2 LIMIT 1`,
-		appID, openid).Scan(&identityID, &identApp, &identOpenID, &unionID, &userID, &identCreated, &identAt); err != nil {
-		return fmt.Errorf("select identity: %w", err)
-	}
-	if err := q.exec(ctx, `UPDATE wechat_identities SET last_login_at = $1 WHERE id = $2`, now, identityID); err != nil {
+	if err := q.queryRow(ctx, `UPDATE wechat_identities SET last_login_at = $1, unionid = COALESCE($2, unionid) WHERE app_id = $3 AND openid = $4 RETURNING id, app_id, openid, unionid, user_id, created_at, last_login_at`,
+		now, nil, appID, openid).Scan(&identityID, &identApp, &identOpenID, &unionID, &userID, &identCreated, &identAt); err != nil {
 		return fmt.Errorf("update identity: %w", err)
 	}
 	var (
-		uid, nickname, status, blockedReason string
-		blockedAt, lastLogin                 *time.Time
-		created                              time.Time
+		status string
+		bound  bool
 	)
-	if err := q.queryRow(ctx, `SELECT id, nickname, status, blocked_reason, blocked_at, created_at, last_login_at FROM users WHERE id = $1 LIMIT 1`,
-		userID).Scan(&uid, &nickname, &status, &blockedReason, &blockedAt, &created, &lastLogin); err != nil {
-		return fmt.Errorf("select user: %w", err)
+	if err := q.queryRow(ctx, `UPDATE users SET last_login_at = $1 WHERE id = $2 RETURNING status, EXISTS (SELECT 1 FROM phone_bindings p WHERE p.user_id = users.id) AS phone_bound`,
+		now, userID).Scan(&status, &bound); err != nil {
+		return fmt.Errorf("update user: %w", err)
 	}
-
-	lock := ""
-	if postgres {
-		lock = " FOR UPDATE"
-	}
-	var (
-		skID, keyID, failures int64
-		curCT, prevCT         []byte
-		prevKeyID             *int64
-		curIssued, updated    time.Time
-		prevIssued            *time.Time
-	)
-	err := q.queryRow(ctx, `SELECT identity_id, current_ciphertext, current_key_id, current_issued_at, previous_ciphertext, previous_key_id, previous_issued_at, decrypt_failures, updated_at FROM session_keys WHERE identity_id = $1 LIMIT 1`+lock,
-		identityID).Scan(&skID, &curCT, &keyID, &curIssued, &prevCT, &prevKeyID, &prevIssued, &failures, &updated)
-	sealed := randomBytes(52) // a sealed 24-character session_key: nonce, ciphertext, tag
-	switch {
-	case errors.Is(err, pgx.ErrNoRows) || errors.Is(err, sql.ErrNoRows):
-		err = q.exec(ctx, `INSERT INTO session_keys (identity_id, current_ciphertext, current_key_id, current_issued_at, decrypt_failures, updated_at) VALUES ($1, $2, $3, $4, 0, $5)`,
-			identityID, sealed, int64(1), now, now)
-	case err == nil:
-		err = q.exec(ctx, `UPDATE session_keys SET previous_ciphertext = $1, previous_key_id = $2, previous_issued_at = $3, current_ciphertext = $4, current_key_id = $5, current_issued_at = $6, decrypt_failures = 0, updated_at = $7 WHERE identity_id = $8`,
-			curCT, keyID, curIssued, sealed, int64(1), now, now, identityID)
-	}
-	if err != nil {
+	// A sealed 24-character session_key (nonce, ciphertext, tag) and its
+	// fingerprint; random, so every login counts as a rotation.
+	if err := q.exec(ctx, `INSERT INTO session_keys (identity_id, current_ciphertext, current_key_id, current_issued_at, current_fingerprint, decrypt_failures, updated_at) VALUES ($1, $2, $3, $4, $5, 0, $6)
+ON CONFLICT (identity_id) DO UPDATE SET
+	previous_ciphertext = CASE WHEN session_keys.current_fingerprint = excluded.current_fingerprint THEN session_keys.previous_ciphertext ELSE session_keys.current_ciphertext END,
+	previous_key_id = CASE WHEN session_keys.current_fingerprint = excluded.current_fingerprint THEN session_keys.previous_key_id ELSE session_keys.current_key_id END,
+	previous_issued_at = CASE WHEN session_keys.current_fingerprint = excluded.current_fingerprint THEN session_keys.previous_issued_at ELSE session_keys.current_issued_at END,
+	current_ciphertext = excluded.current_ciphertext, current_key_id = excluded.current_key_id, current_issued_at = excluded.current_issued_at,
+	current_fingerprint = excluded.current_fingerprint, decrypt_failures = 0, updated_at = excluded.updated_at`,
+		identityID, randomBytes(52), int64(1), now, randomBytes(16), now); err != nil {
 		return fmt.Errorf("session key: %w", err)
 	}
-
 	var sessionID int64
 	if err := q.queryRow(ctx, `INSERT INTO login_sessions (token_hash, user_id, identity_id, app_id, created_at, last_seen_at, expires_at, revoked_at, revoked_reason, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, '', $8, $9) RETURNING id`,
 		randomBytes(32), userID, identityID, appID, now, now, now.Add(7*24*time.Hour), "127.0.0.1", "mpauth-bench floor").Scan(&sessionID); err != nil {
 		return fmt.Errorf("insert session: %w", err)
-	}
-	if err := q.exec(ctx, `UPDATE users SET last_login_at = $1 WHERE id = $2`, now, userID); err != nil {
-		return fmt.Errorf("update user: %w", err)
-	}
-	var (
-		pbUser, e164, cc, pure, source, pbApp string
-		bound                                 time.Time
-	)
-	err = q.queryRow(ctx, `SELECT user_id, phone_e164, country_code, pure_number, source, app_id, bound_at FROM phone_bindings WHERE user_id = $1 LIMIT 1`,
-		userID).Scan(&pbUser, &e164, &cc, &pure, &source, &pbApp, &bound)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("select phone: %w", err)
 	}
 	var auditID int64
 	if err := q.queryRow(ctx, `INSERT INTO login_audit (created_at, app_id, user_id, event, result, wechat_errcode, error_code, reason, ip, user_agent, request_id) VALUES ($1, $2, $3, 'login', 'success', NULL, '', '', $4, $5, $6) RETURNING id`,

@@ -46,14 +46,30 @@ func (s *Store) CreateIdentity(ctx context.Context, id *WeChatIdentity) error {
 	return translate(s.conn(ctx).Create(id).Error)
 }
 
-// TouchIdentity records a login and a unionid that WeChat started sending
-// (an app bound to an open-platform account after the user first came).
-func (s *Store) TouchIdentity(ctx context.Context, identityID int64, unionID string, at time.Time) error {
-	upd := map[string]any{"last_login_at": at}
-	if unionID != "" {
-		upd["unionid"] = unionID
+// TouchIdentity records a login of (app, openid), and a unionid that WeChat
+// started sending (an app bound to an open-platform account after the user
+// first came), in the one round trip that also finds the identity.
+// ErrNotFound: a first login.
+func (s *Store) TouchIdentity(ctx context.Context, appID, openID, unionID string, at time.Time) (WeChatIdentity, error) {
+	var rows []WeChatIdentity
+	err := s.conn(ctx).Raw(`UPDATE wechat_identities SET last_login_at = ?, unionid = COALESCE(?, unionid)
+WHERE app_id = ? AND openid = ?
+RETURNING id, app_id, openid, unionid, user_id, created_at, last_login_at`,
+		at, nullIfEmpty(unionID), appID, openID).Scan(&rows).Error
+	if err != nil {
+		return WeChatIdentity{}, translate(err)
 	}
-	return translate(s.conn(ctx).Model(&WeChatIdentity{}).Where("id = ?", identityID).Updates(upd).Error)
+	if len(rows) == 0 {
+		return WeChatIdentity{}, ErrNotFound
+	}
+	return rows[0], nil
+}
+
+func nullIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // IdentitiesOfUser lists a user's identities, oldest first.

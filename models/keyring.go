@@ -4,6 +4,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
@@ -18,6 +19,7 @@ import (
 type Keyring struct {
 	current keyEntry
 	byID    map[int64]keyEntry
+	macKey  []byte // fingerprints, from the first master key
 }
 
 type keyEntry struct {
@@ -58,6 +60,9 @@ func NewKeyring(masterKeys ...[]byte) (*Keyring, error) {
 		e := keyEntry{id: int64(binary.BigEndian.Uint64(idBytes) >> 1), aead: aead}
 		if i == 0 {
 			k.current = e
+			if k.macKey, err = hkdf.Key(sha256.New, mk, nil, "mpauth fingerprint v1", 32); err != nil {
+				return nil, err
+			}
 		}
 		k.byID[e.id] = e
 	}
@@ -75,6 +80,17 @@ func (k *Keyring) Seal(plaintext, aad []byte) (ciphertext []byte, keyID int64, e
 		return nil, 0, err
 	}
 	return k.current.aead.Seal(nonce, nonce, plaintext, aad), k.current.id, nil
+}
+
+// Fingerprint is a keyed hash of a secret: the database can tell whether two
+// sealed values hold the same secret (AES-GCM ciphertexts never repeat) while
+// learning nothing about it. aad separates uses, like Seal's.
+func (k *Keyring) Fingerprint(secret, aad []byte) []byte {
+	m := hmac.New(sha256.New, k.macKey)
+	m.Write(aad)
+	m.Write([]byte{0})
+	m.Write(secret)
+	return m.Sum(nil)[:16]
 }
 
 // Open decrypts a value sealed by Seal with the same aad.

@@ -138,6 +138,77 @@ func TestSessionKeysAreSealedAtRestAndKeepThePreviousKey(t *testing.T) {
 	if keys, _ = st.LoadSessionKeys(ctx, id.ID); keys.Previous != first {
 		t.Fatalf("re-storing the same key dropped the previous key")
 	}
+
+	// A failed decryption is forgotten by the next login, and a rotation after
+	// the refresh shifts the refreshed key down.
+	if _, err := st.RecordDecryptFailure(ctx, id.ID, 5); err != nil {
+		t.Fatal(err)
+	}
+	third := base64.StdEncoding.EncodeToString([]byte("ffffffffffffffff"))
+	if err := st.StoreSessionKey(ctx, id.ID, third); err != nil {
+		t.Fatal(err)
+	}
+	keys, err = st.LoadSessionKeys(ctx, id.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys.Current != third || keys.Previous != second || keys.DecryptFailures != 0 {
+		t.Fatalf("after a rotation: previous is the rotated-away key %v, failures %d", keys.Previous == second, keys.DecryptFailures)
+	}
+
+	// A row written before fingerprints existed: the next login counts as a
+	// rotation, so previous becomes the key we held, never something lost.
+	if err := sqlDB.QueryRowContext(ctx, "UPDATE session_keys SET current_fingerprint = NULL WHERE identity_id = $1 RETURNING identity_id", id.ID).Scan(new(int64)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.StoreSessionKey(ctx, id.ID, first); err != nil {
+		t.Fatal(err)
+	}
+	if keys, _ = st.LoadSessionKeys(ctx, id.ID); keys.Current != first || keys.Previous != third {
+		t.Fatalf("legacy row: current/previous mismatch")
+	}
+}
+
+func TestLoginTouchesReadWhatTheLoginNeeds(t *testing.T) {
+	st := dbtest.New(t)
+	ctx := context.Background()
+	if err := st.UpsertApp(ctx, "wx0000000000000001", "one", "s1"); err != nil {
+		t.Fatal(err)
+	}
+	u, id := newUserWithIdentity(t, st, "wx0000000000000001", "oT")
+	at := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+
+	if _, err := st.TouchIdentity(ctx, "wx0000000000000001", "oNOBODY", "", at); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("touch of an unknown openid: %v, want ErrNotFound", err)
+	}
+	got, err := st.TouchIdentity(ctx, "wx0000000000000001", "oT", "", at)
+	if err != nil || got.ID != id.ID || got.UserID != u.ID || got.UnionID != nil || !got.LastLoginAt.Equal(at) {
+		t.Fatalf("touch: %+v, %v", got, err)
+	}
+	// WeChat starts sending a unionid; a later login without one keeps it.
+	if got, err = st.TouchIdentity(ctx, "wx0000000000000001", "oT", "uLATE", at); err != nil || got.UnionID == nil || *got.UnionID != "uLATE" {
+		t.Fatalf("touch with a unionid: %+v, %v", got, err)
+	}
+	if got, err = st.TouchIdentity(ctx, "wx0000000000000001", "oT", "", at); err != nil || got.UnionID == nil || *got.UnionID != "uLATE" {
+		t.Fatalf("touch without a unionid dropped it: %+v, %v", got, err)
+	}
+
+	state, err := st.TouchUserLogin(ctx, u.ID, at)
+	if err != nil || state.Status != models.UserActive || state.PhoneBound {
+		t.Fatalf("user before binding: %+v, %v", state, err)
+	}
+	if _, err := st.BindPhone(ctx, models.PhoneBinding{UserID: u.ID, PhoneE164: "+8613800138000", CountryCode: "86", PureNumber: "13800138000", Source: "code", AppID: "wx0000000000000001", BoundAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetUserStatus(ctx, u.ID, models.UserBlocked, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if state, err = st.TouchUserLogin(ctx, u.ID, at); err != nil || state.Status != models.UserBlocked || !state.PhoneBound {
+		t.Fatalf("blocked user with a phone: %+v, %v", state, err)
+	}
+	if _, err := st.TouchUserLogin(ctx, models.NewUserID(), at); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("touch of an unknown user: %v, want ErrNotFound", err)
+	}
 }
 
 func TestSealedValuesDoNotOpenInAnotherRowOrUnderAnotherKey(t *testing.T) {

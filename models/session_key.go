@@ -20,6 +20,7 @@ type SessionKeyRow struct {
 	PreviousCiphertext []byte
 	PreviousKeyID      *int64
 	PreviousIssuedAt   *time.Time
+	CurrentFingerprint []byte
 	DecryptFailures    int
 	UpdatedAt          time.Time
 }
@@ -40,34 +41,36 @@ func sessionKeyAAD(identityID int64) []byte {
 
 // StoreSessionKey makes key the identity's current session_key and keeps the
 // old current as previous. The same key again (WeChat did not rotate) only
-// refreshes the issue time, so previous stays useful.
+// refreshes the issue time, so previous stays useful. One statement: the
+// fingerprints tell the database which case it is, and ON CONFLICT takes the
+// row lock that keeps two logins of one identity from losing a key.
 func (s *Store) StoreSessionKey(ctx context.Context, identityID int64, key string) error {
 	aad := sessionKeyAAD(identityID)
+	ct, kid, err := s.keys.Seal([]byte(key), aad)
+	if err != nil {
+		return err
+	}
+	fp := s.keys.Fingerprint([]byte(key), aad)
 	now := s.Now()
-	var row SessionKeyRow
-	err := s.conn(ctx).Clauses(lockingClause(s.dialect)...).Where("identity_id = ?", identityID).Take(&row).Error
-	if err != nil && err != gorm.ErrRecordNotFound {
-		return translate(err)
-	}
-	ct, kid, serr := s.keys.Seal([]byte(key), aad)
-	if serr != nil {
-		return serr
-	}
-	if err == gorm.ErrRecordNotFound {
-		return translate(s.conn(ctx).Create(&SessionKeyRow{
-			IdentityID: identityID, CurrentCiphertext: ct, CurrentKeyID: kid, CurrentIssuedAt: now, UpdatedAt: now,
-		}).Error)
-	}
-	if old, oerr := s.keys.Open(row.CurrentCiphertext, row.CurrentKeyID, aad); oerr == nil && string(old) == key {
-		return translate(s.conn(ctx).Model(&SessionKeyRow{}).Where("identity_id = ?", identityID).
-			Updates(map[string]any{"current_ciphertext": ct, "current_key_id": kid, "current_issued_at": now, "decrypt_failures": 0, "updated_at": now}).Error)
-	}
-	return translate(s.conn(ctx).Model(&SessionKeyRow{}).Where("identity_id = ?", identityID).Updates(map[string]any{
-		"previous_ciphertext": row.CurrentCiphertext, "previous_key_id": row.CurrentKeyID, "previous_issued_at": row.CurrentIssuedAt,
-		"current_ciphertext": ct, "current_key_id": kid, "current_issued_at": now,
-		"decrypt_failures": 0, "updated_at": now,
-	}).Error)
+	return translate(s.conn(ctx).Exec(`INSERT INTO session_keys
+	(identity_id, current_ciphertext, current_key_id, current_issued_at, current_fingerprint, decrypt_failures, updated_at)
+VALUES (?, ?, ?, ?, ?, 0, ?)
+ON CONFLICT (identity_id) DO UPDATE SET
+	previous_ciphertext = CASE WHEN `+sameKey+` THEN session_keys.previous_ciphertext ELSE session_keys.current_ciphertext END,
+	previous_key_id     = CASE WHEN `+sameKey+` THEN session_keys.previous_key_id ELSE session_keys.current_key_id END,
+	previous_issued_at  = CASE WHEN `+sameKey+` THEN session_keys.previous_issued_at ELSE session_keys.current_issued_at END,
+	current_ciphertext  = excluded.current_ciphertext,
+	current_key_id      = excluded.current_key_id,
+	current_issued_at   = excluded.current_issued_at,
+	current_fingerprint = excluded.current_fingerprint,
+	decrypt_failures    = 0,
+	updated_at          = excluded.updated_at`,
+		identityID, ct, kid, now, fp, now).Error)
 }
+
+// sameKey: WeChat sent the key we hold. A row with no fingerprint (written
+// before migration 00003) counts as rotated.
+const sameKey = "session_keys.current_fingerprint = excluded.current_fingerprint"
 
 // LoadSessionKeys opens an identity's keys. ErrNotFound when the keys were
 // discarded (too many failed decryptions) or never stored.

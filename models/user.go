@@ -51,9 +51,26 @@ func (s *Store) GetUser(ctx context.Context, id string) (User, error) {
 	return u, translate(err)
 }
 
-// TouchUserLogin records a login time.
-func (s *Store) TouchUserLogin(ctx context.Context, id string, at time.Time) error {
-	return translate(s.conn(ctx).Model(&User{}).Where("id = ?", id).Update("last_login_at", at).Error)
+// LoginState is what a login needs to know of its user.
+type LoginState struct {
+	Status     string
+	PhoneBound bool
+}
+
+// TouchUserLogin records a login time and, in the same round trip, reads
+// whether the user may log in and has a phone. ErrNotFound: no such user.
+func (s *Store) TouchUserLogin(ctx context.Context, id string, at time.Time) (LoginState, error) {
+	var rows []LoginState
+	err := s.conn(ctx).Raw(`UPDATE users SET last_login_at = ? WHERE id = ?
+RETURNING status, EXISTS (SELECT 1 FROM phone_bindings p WHERE p.user_id = users.id) AS phone_bound`,
+		at, id).Scan(&rows).Error
+	if err != nil {
+		return LoginState{}, translate(err)
+	}
+	if len(rows) == 0 {
+		return LoginState{}, ErrNotFound
+	}
+	return rows[0], nil
 }
 
 // SetUserStatus blocks or unblocks a user.
