@@ -47,7 +47,7 @@ func runBench(ctx context.Context, e env, args []string) error {
 	appID := fs.String("appid", "", "the mini program users log in to (default: the seeded app, or the demo app with the demo fake)")
 	users := fs.Int("users", 0, "simulated users (default: the app's identities in the database, at least 1000); seeded ones log in as returning users")
 	adminAgents := fs.Int("admin-agents", 4, "concurrent dashboard users of the admin run (support staff, not phones)")
-	floorConns := fs.Int("floor-conns", 20, "database connections of the floor (default: the server's pool size, see models.Open)")
+	floorConns := fs.Int("floor-conns", 0, "database connections of the floor (default: the server's pool size, MPAUTH_DB_MAX_CONNS)")
 	databaseURL := fs.String("database-url", "", "the server's PostgreSQL, for the floor (default DATABASE_URL; empty: the SQLite file under MPAUTH_DATA_DIR)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -64,6 +64,9 @@ func runBench(ctx context.Context, e env, args []string) error {
 	}
 	if *databaseURL != "" {
 		cfg.DatabaseURL = config.Secret(*databaseURL)
+	}
+	if *floorConns <= 0 {
+		*floorConns = cfg.DBMaxConns
 	}
 
 	target := bench.Target{Server: strings.TrimSuffix(*serverURL, "/"), Fake: strings.TrimSuffix(*fakeURL, "/"), AppID: *appID, HTTP: bench.NewHTTPClient(*concurrency)}

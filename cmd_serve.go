@@ -48,6 +48,15 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 
+	if cfg.PprofAddr != "" {
+		stopPprof, at, err := startPprof(cfg.PprofAddr)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+		fmt.Fprintf(e.stdout, "profiler on http://%s/debug/pprof/ (MPAUTH_PPROF_ADDR)\n", at)
+	}
+
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (MPAUTH_ADDR): %w", cfg.Addr, err)

@@ -33,6 +33,7 @@ func openStore(ctx context.Context, cfg config.Config) (*models.Store, func(), e
 		PostgresURL:    cfg.DatabaseURL.Reveal(),
 		SQLitePath:     sqlitePath(cfg),
 		CreateDatabase: !cfg.Production(),
+		MaxOpenConns:   cfg.DBMaxConns,
 	})
 	if err != nil {
 		return nil, nil, err

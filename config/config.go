@@ -45,11 +45,19 @@ type Config struct {
 	AdminIdleTimeout time.Duration
 	AdminMaxAge      time.Duration
 
+	// DBMaxConns bounds the PostgreSQL pool of this instance.
+	DBMaxConns int
+	// PprofAddr serves net/http/pprof when set; loopback addresses only.
+	PprofAddr string
+
 	// Rate limits, per instance.
 	LoginPerIP   Rate
 	PhonePerUser Rate // paid getuserphonenumber calls and decryptions per user (and per openid)
 	PhonePerIP   Rate
 }
+
+// DefaultDBMaxConns is the pool size when MPAUTH_DB_MAX_CONNS is unset.
+const DefaultDBMaxConns = 20
 
 // Production reports whether MPAUTH_ENV=production.
 func (c Config) Production() bool { return c.Env == EnvProduction }
@@ -73,6 +81,8 @@ func Load(getenv func(string) string) (Config, error) {
 		WeChatSecret:    Secret(strings.TrimSpace(getenv("WECHAT_SECRET"))),
 		WeChatAPIBase:   orDefault(getenv("WECHAT_API_BASE"), DefaultWeChatAPIBase),
 		LogLevel:        orDefault(getenv("MPAUTH_LOG_LEVEL"), "info"),
+		DBMaxConns:      DefaultDBMaxConns,
+		PprofAddr:       strings.TrimSpace(getenv("MPAUTH_PPROF_ADDR")),
 		TokenTTL:        7 * 24 * time.Hour,
 		RequestTimeout:  15 * time.Second,
 		ShutdownTimeout: 20 * time.Second,
@@ -153,6 +163,22 @@ func Load(getenv func(string) string) (Config, error) {
 				continue
 			}
 			*d.dst = v
+		}
+	}
+	if raw := strings.TrimSpace(getenv("MPAUTH_DB_MAX_CONNS")); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > 1000 {
+			add("MPAUTH_DB_MAX_CONNS=%q must be a whole number from 1 to 1000", raw)
+		} else {
+			c.DBMaxConns = n
+		}
+	}
+	if c.PprofAddr != "" {
+		if host, _, err := net.SplitHostPort(c.PprofAddr); err != nil {
+			add("MPAUTH_PPROF_ADDR=%q is not host:port (for example 127.0.0.1:6060)", c.PprofAddr)
+		} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			// Profiles show memory and goroutine stacks: never off the machine.
+			add("MPAUTH_PPROF_ADDR=%q must be a loopback address (127.0.0.1:PORT, [::1]:PORT or localhost:PORT)", c.PprofAddr)
 		}
 	}
 	if c.AdminIdleTimeout > c.AdminMaxAge {

@@ -39,6 +39,11 @@ func TestEachBadSettingNamesItsVariable(t *testing.T) {
 		{"bad proxy", map[string]string{"MPAUTH_TRUSTED_PROXIES": "10.0.0.0/8, nonsense"}, `"nonsense" is neither`},
 		{"bad ttl", map[string]string{"MPAUTH_TOKEN_TTL": "soon"}, "MPAUTH_TOKEN_TTL"},
 		{"bad rate", map[string]string{"MPAUTH_RATE_LOGIN_PER_IP": "lots"}, "MPAUTH_RATE_LOGIN_PER_IP"},
+		{"pool of zero", map[string]string{"MPAUTH_DB_MAX_CONNS": "0"}, "MPAUTH_DB_MAX_CONNS"},
+		{"pool not a number", map[string]string{"MPAUTH_DB_MAX_CONNS": "many"}, "MPAUTH_DB_MAX_CONNS"},
+		{"pprof on every interface", map[string]string{"MPAUTH_PPROF_ADDR": ":6060"}, "must be a loopback address"},
+		{"pprof on a public address", map[string]string{"MPAUTH_PPROF_ADDR": "10.1.2.3:6060"}, "must be a loopback address"},
+		{"pprof without a port", map[string]string{"MPAUTH_PPROF_ADDR": "127.0.0.1"}, "MPAUTH_PPROF_ADDR"},
 		{"production without key", map[string]string{"MPAUTH_ENV": "production", "DATABASE_URL": "postgres://u@h/db", "WECHAT_APPID": "wx1234567890abcdef", "WECHAT_SECRET": "s"}, "MPAUTH_SECRET_KEY is required in production"},
 		{"production on sqlite", map[string]string{"MPAUTH_ENV": "production", "MPAUTH_SECRET_KEY": goodKey, "WECHAT_APPID": "wx1234567890abcdef", "WECHAT_SECRET": "s"}, "DATABASE_URL is required in production"},
 		{"production in demo mode", map[string]string{"MPAUTH_ENV": "production", "MPAUTH_SECRET_KEY": goodKey, "DATABASE_URL": "postgres://u@h/db"}, "WECHAT_APPID and WECHAT_SECRET are required in production"},
@@ -50,6 +55,16 @@ func TestEachBadSettingNamesItsVariable(t *testing.T) {
 				t.Fatalf("error %v, want it to contain %q", err, c.want)
 			}
 		})
+	}
+}
+
+func TestPoolSizeAndProfilerAddressAreRead(t *testing.T) {
+	c, err := Load(envOf(map[string]string{"MPAUTH_DB_MAX_CONNS": "8", "MPAUTH_PPROF_ADDR": "[::1]:6060"}))
+	if err != nil || c.DBMaxConns != 8 || c.PprofAddr != "[::1]:6060" {
+		t.Fatalf("got %d %q %v", c.DBMaxConns, c.PprofAddr, err)
+	}
+	if c, _ := Load(envOf(nil)); c.DBMaxConns != DefaultDBMaxConns || c.PprofAddr != "" {
+		t.Fatalf("defaults: %d %q", c.DBMaxConns, c.PprofAddr)
 	}
 }
 

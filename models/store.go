@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/sync/semaphore"
 	"gorm.io/gorm"
 )
 
@@ -35,6 +36,7 @@ type Store struct {
 	dialect Dialect
 	keys    *Keyring
 	now     func() time.Time
+	txGate  *semaphore.Weighted // nil inside a transaction
 }
 
 // NewStore wraps an open GORM handle. keys seal secrets at rest; now is the
@@ -43,7 +45,13 @@ func NewStore(db *gorm.DB, dialect Dialect, keys *Keyring, now func() time.Time)
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, dialect: dialect, keys: keys, now: now}
+	st := &Store{db: db, dialect: dialect, keys: keys, now: now}
+	if sqlDB, err := db.DB(); err == nil {
+		if n := sqlDB.Stats().MaxOpenConnections; n > 0 {
+			st.txGate = semaphore.NewWeighted(int64(n))
+		}
+	}
+	return st
 }
 
 // Dialect reports which database this is.
@@ -69,7 +77,17 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // WithTx runs fn in one transaction: committed if fn returns nil, rolled back
 // otherwise (and on panic), so a business operation is written whole or not at all.
+//
+// Transactions queue first come, first served for one of the pool's
+// connections. database/sql hands a freed connection to a random waiter,
+// which under load leaves a few requests waiting many times the median.
 func (s *Store) WithTx(ctx context.Context, fn func(tx *Store) error) error {
+	if s.txGate != nil {
+		if err := s.txGate.Acquire(ctx, 1); err != nil {
+			return err
+		}
+		defer s.txGate.Release(1)
+	}
 	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
 		return fn(&Store{db: gtx, dialect: s.dialect, keys: s.keys, now: s.now})
 	})
