@@ -46,9 +46,27 @@ func Redact(groups []string, a slog.Attr) slog.Attr {
 		}
 	}
 	if a.Value.Kind() == slog.KindString {
-		if v := a.Value.String(); phonePattern.MatchString(v) {
+		if v := a.Value.String(); hasDigitRun(v, 8) && phonePattern.MatchString(v) {
 			return slog.String(a.Key, phonePattern.ReplaceAllString(v, "***"))
 		}
 	}
 	return a
+}
+
+// hasDigitRun reports whether s has n digits in a row: every number the
+// phone pattern matches does, and most values (paths, ids, durations) do not,
+// so they skip the regular expression, which runs on every attribute of
+// every access-log line.
+func hasDigitRun(s string, n int) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			if run++; run >= n {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
 }

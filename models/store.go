@@ -36,7 +36,7 @@ type Store struct {
 	dialect Dialect
 	keys    *Keyring
 	now     func() time.Time
-	txGate  *semaphore.Weighted // nil inside a transaction
+	admit   *semaphore.Weighted // FIFO admission to the pool; nil inside WithTx and WithConn
 }
 
 // NewStore wraps an open GORM handle. keys seal secrets at rest; now is the
@@ -48,7 +48,7 @@ func NewStore(db *gorm.DB, dialect Dialect, keys *Keyring, now func() time.Time)
 	st := &Store{db: db, dialect: dialect, keys: keys, now: now}
 	if sqlDB, err := db.DB(); err == nil {
 		if n := sqlDB.Stats().MaxOpenConnections; n > 0 {
-			st.txGate = semaphore.NewWeighted(int64(n))
+			st.admit = semaphore.NewWeighted(int64(n))
 		}
 	}
 	return st
@@ -82,14 +82,29 @@ func (s *Store) Ping(ctx context.Context) error {
 // connections. database/sql hands a freed connection to a random waiter,
 // which under load leaves a few requests waiting many times the median.
 func (s *Store) WithTx(ctx context.Context, fn func(tx *Store) error) error {
-	if s.txGate != nil {
-		if err := s.txGate.Acquire(ctx, 1); err != nil {
+	if s.admit != nil {
+		if err := s.admit.Acquire(ctx, 1); err != nil {
 			return err
 		}
-		defer s.txGate.Release(1)
+		defer s.admit.Release(1)
 	}
 	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
 		return fn(&Store{db: gtx, dialect: s.dialect, keys: s.keys, now: s.now})
+	})
+}
+
+// WithConn runs fn on one connection of the pool, admitted first come,
+// first served like WithTx, for a flow of statements that needs no
+// transaction (each is atomic on its own).
+func (s *Store) WithConn(ctx context.Context, fn func(c *Store) error) error {
+	if s.admit != nil {
+		if err := s.admit.Acquire(ctx, 1); err != nil {
+			return err
+		}
+		defer s.admit.Release(1)
+	}
+	return s.db.WithContext(ctx).Connection(func(c *gorm.DB) error {
+		return fn(&Store{db: c, dialect: s.dialect, keys: s.keys, now: s.now})
 	})
 }
 

@@ -136,7 +136,15 @@ func (a *Auth) login(ctx context.Context, appID string, in LoginInput) (LoginRes
 // not apply (a first login, SQLite, or the user changed between the read and
 // the write); nothing was written then.
 func (a *Auth) returningLogin(ctx context.Context, appID string, sess wechat.Session, m Meta) (res LoginResult, done bool, err error) {
-	cand, err := a.Store.FindLoginCandidate(ctx, appID, sess.OpenID)
+	err = a.Store.WithConn(ctx, func(c *models.Store) error {
+		res, done, err = a.returningLoginOn(ctx, c, appID, sess, m)
+		return err
+	})
+	return res, done || err != nil, err
+}
+
+func (a *Auth) returningLoginOn(ctx context.Context, st *models.Store, appID string, sess wechat.Session, m Meta) (res LoginResult, done bool, err error) {
+	cand, err := st.FindLoginCandidate(ctx, appID, sess.OpenID)
 	switch {
 	case errors.Is(err, models.ErrNotFound) || errors.Is(err, models.ErrNotSupported):
 		return res, false, nil
@@ -155,7 +163,7 @@ func (a *Auth) returningLogin(ctx context.Context, appID string, sess wechat.Ses
 		},
 		Audit: *auditRow(models.EventLogin, appID, cand.UserID, m, nil),
 	}
-	ok, err := a.Store.RecordReturningLogin(ctx, l)
+	ok, err := st.RecordReturningLogin(ctx, l)
 	if err != nil || !ok {
 		return res, err != nil, err
 	}
