@@ -22,7 +22,7 @@ import (
 	"github.com/mpauth/mpauth/wechat/fakewechat"
 )
 
-const benchUsage = "usage: mpauth bench login|phone|admin|floor|all [--duration 10s] [--concurrency 64] [--server URL --fake URL] [--users N]"
+const benchUsage = "usage: mpauth bench login|phone|admin|floor|all|export [--duration 10s] [--concurrency 64] [--server URL --fake URL] [--users N]"
 
 // runBench load-tests a server over HTTP. Without --server it starts one: the
 // fake WeChat in this process on loopback, and `mpauth serve` as a child
@@ -33,7 +33,7 @@ func runBench(ctx context.Context, e env, args []string) error {
 	}
 	what, args := args[0], args[1:]
 	switch what {
-	case "login", "phone", "admin", "all", "floor":
+	case "login", "phone", "admin", "all", "floor", "export":
 	default:
 		return fmt.Errorf("bench: unknown run %q\n%s", what, benchUsage)
 	}
@@ -168,6 +168,11 @@ func runBench(ctx context.Context, e env, args []string) error {
 		}
 		bench.AdminPagesReport(out, results)
 	}
+	if what == "export" {
+		if err := benchExports(ctx, cfg, target, child, out); err != nil {
+			return fmt.Errorf("bench export: %w", err)
+		}
+	}
 	if watch != nil {
 		peak, err := watch.Stop()
 		mem, merr := bench.ReadMemory(child.PID)
@@ -199,19 +204,29 @@ func runBench(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
-// benchAdmin creates a viewer account for this run through the services, as
-// `mpauth admin create` would, and times the dashboard pages with it.
-func benchAdmin(ctx context.Context, cfg config.Config, target bench.Target, load bench.Load, db *bench.DB, out io.Writer) ([]bench.Result, error) {
+// benchAccount creates a dashboard account for this run through the
+// services, as `mpauth admin create` would.
+func benchAccount(ctx context.Context, cfg config.Config, role string) (bench.AdminAccount, error) {
 	store, closeStore, err := openStore(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return bench.AdminAccount{}, err
 	}
 	defer closeStore()
 	suffix := make([]byte, 4)
 	rand.Read(suffix)
 	acct := bench.AdminAccount{Username: "bench-" + hex.EncodeToString(suffix), Password: services.RandomPassword()}
-	if _, err := (&services.Admins{Store: store}).CreateAdmin(ctx, acct.Username, acct.Password, models.RoleViewer, services.CLIActor); err != nil {
-		return nil, fmt.Errorf("create an admin account: %w", err)
+	if _, err := (&services.Admins{Store: store}).CreateAdmin(ctx, acct.Username, acct.Password, role, services.CLIActor); err != nil {
+		return acct, fmt.Errorf("create an admin account: %w", err)
+	}
+	return acct, nil
+}
+
+// benchAdmin creates a viewer account for this run through the services, as
+// `mpauth admin create` would, and times the dashboard pages with it.
+func benchAdmin(ctx context.Context, cfg config.Config, target bench.Target, load bench.Load, db *bench.DB, out io.Writer) ([]bench.Result, error) {
+	acct, err := benchAccount(ctx, cfg, models.RoleViewer)
+	if err != nil {
+		return nil, err
 	}
 	users, err := db.SampleUserIDs(ctx, 1000)
 	if err != nil {
@@ -219,6 +234,28 @@ func benchAdmin(ctx context.Context, cfg config.Config, target bench.Target, loa
 	}
 	fmt.Fprintf(out, "bench: dashboard as %s (a viewer account made for this run), %d agents\n", acct.Username, load.Concurrency)
 	return bench.Admin(ctx, target, load, acct, users)
+}
+
+// benchExports downloads the users and login-audit exports whole with an
+// account of the admin role, made for the run, and reports the server's
+// memory during each: an export streams, so it must not grow with the rows.
+func benchExports(ctx context.Context, cfg config.Config, target bench.Target, child *bench.Server, out io.Writer) error {
+	acct, err := benchAccount(ctx, cfg, models.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	var watch func() func() (int64, error)
+	if child != nil {
+		if before, err := bench.ReadMemory(child.PID); err == nil {
+			fmt.Fprintf(out, "bench: server RSS before the exports %.1f MB\n", mb(before.RSS))
+		}
+		watch = func() func() (int64, error) { return bench.WatchMemory(child.PID, 100*time.Millisecond).Stop }
+	}
+	results, err := bench.Exports(ctx, target, acct, watch)
+	for _, r := range results {
+		fmt.Fprintln(out, r)
+	}
+	return err
 }
 
 func mb(b int64) float64 { return float64(b) / (1 << 20) }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -76,6 +77,30 @@ func TestBenchDrivesARunningServerAndReportsTheFloorRatio(t *testing.T) {
 		}
 		if !strings.Contains(out.String(), "access-token fetches during the phone run: 1\n") {
 			t.Errorf("want exactly one access-token fetch:\n%s", out.String())
+		}
+	})
+
+	t.Run("export streams every user and every audit row", func(t *testing.T) {
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"bench", "export", "--server", url}, getenv, nil, &out, &out); err != nil {
+			t.Fatalf("bench export: %v\n%s", err, out.String())
+		}
+		cfg, _ := config.Load(getenv)
+		store, closeStore, err := openStore(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer closeStore()
+		db, _ := store.SQLDB()
+		for name, table := range map[string]string{"users": "users", "audit": "login_audit"} {
+			var n int
+			if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			m := regexp.MustCompile(`(?m)^export ` + name + ` +(\d+) rows`).FindStringSubmatch(out.String())
+			if n == 0 || m == nil || m[1] != strconv.Itoa(n) {
+				t.Errorf("export %s: want %d rows (the table), got:\n%s", name, n, out.String())
+			}
 		}
 	})
 
