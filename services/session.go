@@ -35,12 +35,8 @@ func (a *Auth) Authenticate(ctx context.Context, token string) (Principal, error
 	if err != nil {
 		return Principal{}, storeError(err)
 	}
-	user, err := a.Store.GetUser(ctx, ls.UserID)
-	if err != nil {
-		return Principal{}, storeError(err)
-	}
-	if user.Status == models.UserBlocked {
-		return Principal{}, &Error{Code: CodeUserBlocked, Message: "This account has been blocked. Contact support if you think this is a mistake."}
+	if ls.UserStatus == models.UserBlocked {
+		return Principal{}, &Error{Code: CodeUserBlocked, Message: blockedMessage}
 	}
 	if now.Sub(ls.LastSeenAt) > slideAfter {
 		if err := a.Store.SlideSession(ctx, ls.ID, now, now.Add(a.tokenTTL())); err != nil {
