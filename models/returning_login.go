@@ -81,16 +81,7 @@ func (s *Store) RecordReturningLogin(ctx context.Context, l ReturningLogin) (boo
 	INSERT INTO session_keys
 		(identity_id, current_ciphertext, current_key_id, current_issued_at, current_fingerprint, decrypt_failures, updated_at)
 	SELECT id, ?::bytea, ?::bigint, ?::timestamptz, ?::bytea, 0, ?::timestamptz FROM ident
-	ON CONFLICT (identity_id) DO UPDATE SET
-		previous_ciphertext = CASE WHEN `+sameKey+` THEN session_keys.previous_ciphertext ELSE session_keys.current_ciphertext END,
-		previous_key_id     = CASE WHEN `+sameKey+` THEN session_keys.previous_key_id ELSE session_keys.current_key_id END,
-		previous_issued_at  = CASE WHEN `+sameKey+` THEN session_keys.previous_issued_at ELSE session_keys.current_issued_at END,
-		current_ciphertext  = excluded.current_ciphertext,
-		current_key_id      = excluded.current_key_id,
-		current_issued_at   = excluded.current_issued_at,
-		current_fingerprint = excluded.current_fingerprint,
-		decrypt_failures    = 0,
-		updated_at          = excluded.updated_at
+	`+onSessionKeyConflict+`
 ), ls AS (
 	INSERT INTO login_sessions
 		(token_hash, user_id, identity_id, app_id, created_at, last_seen_at, expires_at, revoked_reason, ip, user_agent)

@@ -55,21 +55,26 @@ func (s *Store) StoreSessionKey(ctx context.Context, identityID int64, key strin
 	return translate(s.conn(ctx).Exec(`INSERT INTO session_keys
 	(identity_id, current_ciphertext, current_key_id, current_issued_at, current_fingerprint, decrypt_failures, updated_at)
 VALUES (?, ?, ?, ?, ?, 0, ?)
-ON CONFLICT (identity_id) DO UPDATE SET
-	previous_ciphertext = CASE WHEN `+sameKey+` THEN session_keys.previous_ciphertext ELSE session_keys.current_ciphertext END,
-	previous_key_id     = CASE WHEN `+sameKey+` THEN session_keys.previous_key_id ELSE session_keys.current_key_id END,
-	previous_issued_at  = CASE WHEN `+sameKey+` THEN session_keys.previous_issued_at ELSE session_keys.current_issued_at END,
+`+onSessionKeyConflict,
+		identityID, ct, kid, now, fp, now).Error)
+}
+
+// onSessionKeyConflict ends an INSERT INTO session_keys of a new current
+// key: on an existing row the old current becomes previous unless WeChat sent
+// the key we hold (same fingerprint), and the failure count starts again.
+// A row with no fingerprint (written before migration 00003) counts as
+// rotated.
+const onSessionKeyConflict = `ON CONFLICT (identity_id) DO UPDATE SET
+	previous_ciphertext = CASE WHEN ` + sameKey + ` THEN session_keys.previous_ciphertext ELSE session_keys.current_ciphertext END,
+	previous_key_id     = CASE WHEN ` + sameKey + ` THEN session_keys.previous_key_id ELSE session_keys.current_key_id END,
+	previous_issued_at  = CASE WHEN ` + sameKey + ` THEN session_keys.previous_issued_at ELSE session_keys.current_issued_at END,
 	current_ciphertext  = excluded.current_ciphertext,
 	current_key_id      = excluded.current_key_id,
 	current_issued_at   = excluded.current_issued_at,
 	current_fingerprint = excluded.current_fingerprint,
 	decrypt_failures    = 0,
-	updated_at          = excluded.updated_at`,
-		identityID, ct, kid, now, fp, now).Error)
-}
+	updated_at          = excluded.updated_at`
 
-// sameKey: WeChat sent the key we hold. A row with no fingerprint (written
-// before migration 00003) counts as rotated.
 const sameKey = "session_keys.current_fingerprint = excluded.current_fingerprint"
 
 // LoadSessionKeys opens an identity's keys. ErrNotFound when the keys were
