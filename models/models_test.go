@@ -299,3 +299,53 @@ func TestAccessTokenCompareAndExpire(t *testing.T) {
 		t.Fatalf("expire the current token: ok=%v err=%v", ok, err)
 	}
 }
+
+func TestBindPhoneAuditedWritesTheBindingItsHistoryAndTheAuditRowOrNothing(t *testing.T) {
+	st := dbtest.New(t)
+	ctx := context.Background()
+	const app = "wx0000000000000001"
+	if err := st.UpsertApp(ctx, app, "one", "s1"); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := newUserWithIdentity(t, st, app, "oA")
+	b, _ := newUserWithIdentity(t, st, app, "oB")
+	at := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	bind := func(user, pure, request string) (string, error) {
+		uid := user
+		return st.BindPhoneAudited(ctx,
+			models.PhoneBinding{UserID: user, PhoneE164: "+86" + pure, CountryCode: "86", PureNumber: pure, Source: models.PhoneSourceCode, AppID: app, BoundAt: at},
+			models.LoginAudit{AppID: app, UserID: &uid, Event: models.EventPhoneCode, Result: models.ResultSuccess, IP: "10.0.0.1", RequestID: request})
+	}
+	sqlDB, _ := st.SQLDB()
+	audits := func(request string) int {
+		t.Helper()
+		var n int
+		if err := sqlDB.QueryRowContext(ctx, "SELECT count(*) FROM login_audit WHERE request_id = $1", request).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	if ev, err := bind(a.ID, "13800138000", "r1"); err != nil || ev != "bind" || audits("r1") != 1 {
+		t.Fatalf("first bind: %q %v, %d audit rows", ev, err, audits("r1"))
+	}
+	if _, err := bind(b.ID, "13800138000", "r2"); !errors.Is(err, models.ErrConflict) || audits("r2") != 0 {
+		t.Fatalf("another user's number: %v, %d audit rows; want ErrConflict and none", err, audits("r2"))
+	}
+	if pb, err := st.GetPhoneBinding(ctx, b.ID); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("the refused bind left a binding: %+v %v", pb, err)
+	}
+	if ev, err := bind(a.ID, "13800138000", "r3"); err != nil || ev != "" || audits("r3") != 1 {
+		t.Fatalf("same number again: %q %v, %d audit rows; want no event and the audit row", ev, err, audits("r3"))
+	}
+	if ev, err := bind(a.ID, "13900139000", "r4"); err != nil || ev != "replace" || audits("r4") != 1 {
+		t.Fatalf("replace: %q %v", ev, err)
+	}
+	if pb, err := st.GetPhoneBinding(ctx, a.ID); err != nil || pb.PhoneE164 != "+8613900139000" || pb.PureNumber != "13900139000" {
+		t.Fatalf("binding after replace: %+v %v", pb, err)
+	}
+	hist, err := st.PhoneHistory(ctx, a.ID)
+	if err != nil || len(hist) != 2 || hist[0].Event != "replace" || hist[0].PreviousE164 != "+8613800138000" || hist[1].Event != "bind" || hist[1].PreviousE164 != "" {
+		t.Fatalf("history = %+v, %v", hist, err)
+	}
+}

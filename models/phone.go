@@ -79,6 +79,67 @@ func (s *Store) BindPhone(ctx context.Context, p PhoneBinding) (string, error) {
 	}
 }
 
+// BindPhoneAudited is BindPhone and the audit row of the request, written
+// together or not at all. On PostgreSQL that is one statement, admitted like
+// a transaction (1 round trip instead of 6); on SQLite, a transaction.
+func (s *Store) BindPhoneAudited(ctx context.Context, p PhoneBinding, a LoginAudit) (string, error) {
+	if p.BoundAt.IsZero() {
+		p.BoundAt = s.Now()
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = p.BoundAt
+	}
+	if s.dialect != Postgres {
+		var event string
+		err := s.WithTx(ctx, func(tx *Store) error {
+			var err error
+			if event, err = tx.BindPhone(ctx, p); err != nil {
+				return err
+			}
+			return tx.AppendLoginAudit(ctx, &a)
+		})
+		return event, err
+	}
+	var events []string
+	err := s.WithConn(ctx, func(c *Store) error {
+		// old is the statement's snapshot: the number being replaced. (FOR
+		// UPDATE would not do: it skips a row this statement has updated.)
+		// The upsert locks the row; the unique index on phone_e164 refuses
+		// another user's number, failing the whole statement.
+		return c.conn(ctx).Raw(`WITH old AS (
+	SELECT phone_e164 FROM phone_bindings WHERE user_id = ?::uuid
+), up AS (
+	INSERT INTO phone_bindings (user_id, phone_e164, country_code, pure_number, source, app_id, bound_at)
+	SELECT ?::uuid, ?::text, ?::text, ?::text, ?::text, ?::text, ?::timestamptz
+	ON CONFLICT (user_id) DO UPDATE SET
+		phone_e164 = excluded.phone_e164, country_code = excluded.country_code, pure_number = excluded.pure_number,
+		source = excluded.source, app_id = excluded.app_id, bound_at = excluded.bound_at
+	WHERE phone_bindings.phone_e164 <> excluded.phone_e164
+	RETURNING user_id, CASE WHEN EXISTS (SELECT 1 FROM old) THEN 'replace' ELSE 'bind' END AS event
+), ev AS (
+	INSERT INTO phone_binding_events (user_id, event, phone_e164, previous_e164, source, actor, created_at)
+	SELECT user_id, event, ?::text, COALESCE((SELECT phone_e164 FROM old), ''), ?::text, 'user', ?::timestamptz FROM up
+), audit AS (
+	INSERT INTO login_audit
+		(created_at, app_id, user_id, event, result, wechat_errcode, error_code, reason, ip, user_agent, request_id)
+	SELECT ?::timestamptz, ?::text, ?::uuid, ?::text, ?::text, ?::int, ?::text, ?::text, ?::text, ?::text, ?::text
+)
+SELECT event FROM up`,
+			p.UserID,
+			p.UserID, p.PhoneE164, p.CountryCode, p.PureNumber, p.Source, p.AppID, p.BoundAt,
+			p.PhoneE164, p.Source, p.BoundAt,
+			a.CreatedAt, a.AppID, a.UserID, a.Event, a.Result, a.WeChatErrCode, a.ErrorCode, a.Reason, a.IP, a.UserAgent, a.RequestID,
+		).Scan(&events).Error
+	})
+	if err != nil {
+		return "", translate(err)
+	}
+	if len(events) == 0 {
+		return "", nil // the same number again
+	}
+	return events[0], nil
+}
+
 func (s *Store) addPhoneEvent(ctx context.Context, p PhoneBinding, event, previous string) error {
 	return translate(s.conn(ctx).Create(&PhoneBindingEvent{
 		UserID: p.UserID, Event: event, PhoneE164: p.PhoneE164, PreviousE164: previous,

@@ -117,7 +117,7 @@ func translate(err error) error {
 		return nil
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		return fmt.Errorf("%w: %w", ErrNotFound, err)
-	case errors.Is(err, gorm.ErrDuplicatedKey):
+	case errors.Is(err, gorm.ErrDuplicatedKey), isUniqueViolation(err):
 		return fmt.Errorf("%w: %w", ErrConflict, err)
 	}
 	return err

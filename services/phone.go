@@ -145,15 +145,10 @@ func (p *Phones) bind(ctx context.Context, who Principal, info wechat.PhoneInfo,
 		writeFailureAudit(ctx, p.Store, p.logger(), auditRow(event, who.AppID, who.UserID, m, se))
 		return MaskedPhone{}, se
 	}
-	err = p.Store.WithTx(ctx, func(tx *models.Store) error {
-		if _, err := tx.BindPhone(ctx, models.PhoneBinding{
-			UserID: who.UserID, PhoneE164: e164, CountryCode: cc, PureNumber: number,
-			Source: source, AppID: who.AppID, BoundAt: p.now(),
-		}); err != nil {
-			return err
-		}
-		return tx.AppendLoginAudit(ctx, auditRow(event, who.AppID, who.UserID, m, nil))
-	})
+	_, err = p.Store.BindPhoneAudited(ctx, models.PhoneBinding{
+		UserID: who.UserID, PhoneE164: e164, CountryCode: cc, PureNumber: number,
+		Source: source, AppID: who.AppID, BoundAt: p.now(),
+	}, *auditRow(event, who.AppID, who.UserID, m, nil))
 	if errors.Is(err, models.ErrConflict) {
 		se := &Error{Code: CodePhoneInUse, Message: "This phone number is already bound to another account.", Cause: errors.New("number bound to another user")}
 		writeFailureAudit(ctx, p.Store, p.logger(), auditRow(event, who.AppID, who.UserID, m, se))
