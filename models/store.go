@@ -82,30 +82,42 @@ func (s *Store) Ping(ctx context.Context) error {
 // connections. database/sql hands a freed connection to a random waiter,
 // which under load leaves a few requests waiting many times the median.
 func (s *Store) WithTx(ctx context.Context, fn func(tx *Store) error) error {
-	if s.admit != nil {
-		if err := s.admit.Acquire(ctx, 1); err != nil {
-			return err
-		}
-		defer s.admit.Release(1)
+	release, err := s.admitted(ctx)
+	if err != nil {
+		return err
 	}
-	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
-		return fn(&Store{db: gtx, dialect: s.dialect, keys: s.keys, now: s.now})
-	})
+	defer release()
+	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error { return fn(s.on(gtx)) })
 }
 
 // WithConn runs fn on one connection of the pool, admitted first come,
 // first served like WithTx, for a flow of statements that needs no
 // transaction (each is atomic on its own).
 func (s *Store) WithConn(ctx context.Context, fn func(c *Store) error) error {
-	if s.admit != nil {
-		if err := s.admit.Acquire(ctx, 1); err != nil {
-			return err
-		}
-		defer s.admit.Release(1)
+	release, err := s.admitted(ctx)
+	if err != nil {
+		return err
 	}
-	return s.db.WithContext(ctx).Connection(func(c *gorm.DB) error {
-		return fn(&Store{db: c, dialect: s.dialect, keys: s.keys, now: s.now})
-	})
+	defer release()
+	return s.db.WithContext(ctx).Connection(func(c *gorm.DB) error { return fn(s.on(c)) })
+}
+
+// admitted waits for this store's turn at the pool; release gives it back.
+// A store bound to a transaction or connection already has its turn.
+func (s *Store) admitted(ctx context.Context) (release func(), err error) {
+	if s.admit == nil {
+		return func() {}, nil
+	}
+	if err := s.admit.Acquire(ctx, 1); err != nil {
+		return nil, err
+	}
+	return func() { s.admit.Release(1) }, nil
+}
+
+// on is this store bound to one transaction or connection (and not admitted
+// again: its WithTx and WithConn run inside the turn they are in).
+func (s *Store) on(db *gorm.DB) *Store {
+	return &Store{db: db, dialect: s.dialect, keys: s.keys, now: s.now}
 }
 
 func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
