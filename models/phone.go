@@ -89,7 +89,7 @@ func (s *Store) BindPhoneAudited(ctx context.Context, p PhoneBinding, a LoginAud
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = p.BoundAt
 	}
-	if s.dialect != Postgres {
+	if !s.WritesInOneStatement() {
 		var event string
 		err := s.WithTx(ctx, func(tx *Store) error {
 			var err error

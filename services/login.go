@@ -136,6 +136,9 @@ func (a *Auth) login(ctx context.Context, appID string, in LoginInput) (LoginRes
 // not apply (a first login, SQLite, or the user changed between the read and
 // the write); nothing was written then.
 func (a *Auth) returningLogin(ctx context.Context, appID string, sess wechat.Session, m Meta) (res LoginResult, done bool, err error) {
+	if !a.Store.WritesInOneStatement() {
+		return res, false, nil
+	}
 	err = a.Store.WithConn(ctx, func(c *models.Store) error {
 		res, done, err = a.returningLoginOn(ctx, c, appID, sess, m)
 		return err
@@ -146,7 +149,7 @@ func (a *Auth) returningLogin(ctx context.Context, appID string, sess wechat.Ses
 func (a *Auth) returningLoginOn(ctx context.Context, st *models.Store, appID string, sess wechat.Session, m Meta) (res LoginResult, done bool, err error) {
 	cand, err := st.FindLoginCandidate(ctx, appID, sess.OpenID)
 	switch {
-	case errors.Is(err, models.ErrNotFound) || errors.Is(err, models.ErrNotSupported):
+	case errors.Is(err, models.ErrNotFound):
 		return res, false, nil
 	case err != nil:
 		return res, true, err
