@@ -182,36 +182,20 @@ func floorReturningLogin(ctx context.Context, pool *pgxpool.Pool, appID, openid 
 		status     string
 		bound      bool
 	)
-	if err := pool.QueryRow(ctx, positional(models.LoginCandidateSQL), appID, openid).Scan(&identityID, &userID, &status, &bound); err != nil {
+	if err := pool.QueryRow(ctx, models.LoginCandidateSQL, appID, openid).Scan(&identityID, &userID, &status, &bound); err != nil {
 		return fmt.Errorf("read candidate: %w", err)
 	}
 	if status != "active" {
 		return nil // blocked (0.3 % of seeded users): the server answers 403 and writes only its audit row
 	}
 	var applied int64
-	if err := pool.QueryRow(ctx, positional(models.ReturningLoginSQL),
-		now, nil, identityID, userID, now, randomBytes(52), int64(1), now, randomBytes(16), now,
-		randomBytes(32), appID, now, now, now.Add(7*24*time.Hour), "127.0.0.1", "mpauth-bench floor",
-		now, appID, "login", "success", "127.0.0.1", "mpauth-bench floor", fmt.Sprintf("%x", randomBytes(12))).Scan(&applied); err != nil {
+	if err := pool.QueryRow(ctx, models.ReturningLoginSQL,
+		now, nil, identityID, userID, randomBytes(52), int64(1), randomBytes(16), randomBytes(32), appID,
+		now.Add(7*24*time.Hour), "127.0.0.1", "mpauth-bench floor",
+		"login", "success", "127.0.0.1", "mpauth-bench floor", fmt.Sprintf("%x", randomBytes(12))).Scan(&applied); err != nil {
 		return fmt.Errorf("write login: %w", err)
 	}
 	return nil
-}
-
-// positional turns GORM's ? placeholders into PostgreSQL's $1, $2, …; the
-// statements it is given have no other question marks.
-func positional(sql string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range sql {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 func floorLogin(ctx context.Context, q querier, appID, openid string) error {

@@ -30,51 +30,52 @@ func (s *Store) FindLoginCandidate(ctx context.Context, appID, openID string) (L
 	if !s.WritesInOneStatement() {
 		return LoginCandidate{}, ErrNotSupported
 	}
-	var rows []LoginCandidate
-	err := s.conn(ctx).Raw(LoginCandidateSQL, appID, openID).Scan(&rows).Error
+	var c LoginCandidate
+	found, err := s.queryRow(ctx, LoginCandidateSQL, []any{appID, openID}, &c.IdentityID, &c.UserID, &c.Status, &c.PhoneBound)
 	if err != nil {
 		return LoginCandidate{}, translate(err)
 	}
-	if len(rows) == 0 {
+	if !found {
 		return LoginCandidate{}, ErrNotFound
 	}
-	return rows[0], nil
+	return c, nil
 }
 
 // LoginCandidateSQL and ReturningLoginSQL are the two statements of a
 // returning user's login on PostgreSQL, exported so that the bench's floor
-// sends exactly these without GORM. Parameters, in order: appid, openid; and
-// login time, unionid (NULL: keep), identity id, user id, login time, sealed
-// key, key id, login time, key fingerprint, login time, token hash, appid,
-// login time, login time, expiry, IP, user agent, login time, appid, audit
-// event, audit result, audit IP, audit user agent, request id.
+// sends exactly these. They go to the driver as they are (see queryRaw), so
+// they use PostgreSQL's numbered placeholders. Parameters: appid, openid;
+// and $1 login time, $2 unionid (NULL: keep), $3 identity id, $4 user id,
+// $5 sealed key, $6 key id, $7 key fingerprint, $8 token hash, $9 appid,
+// $10 expiry, $11 IP, $12 user agent, $13 audit event, $14 audit result,
+// $15 audit IP, $16 audit user agent, $17 request id.
 const LoginCandidateSQL = `SELECT i.id AS identity_id, i.user_id, u.status,
 	EXISTS (SELECT 1 FROM phone_bindings p WHERE p.user_id = u.id) AS phone_bound
 FROM wechat_identities i JOIN users u ON u.id = i.user_id
-WHERE i.app_id = ? AND i.openid = ?`
+WHERE i.app_id = $1 AND i.openid = $2`
 
 const ReturningLoginSQL = `WITH ident AS (
-	UPDATE wechat_identities i SET last_login_at = ?, unionid = COALESCE(?, i.unionid)
+	UPDATE wechat_identities i SET last_login_at = $1, unionid = COALESCE($2, i.unionid)
 	FROM users u
-	WHERE i.id = ? AND i.user_id = ? AND u.id = i.user_id AND u.status = 'active'
+	WHERE i.id = $3 AND i.user_id = $4 AND u.id = i.user_id AND u.status = 'active'
 	RETURNING i.id, i.user_id
 ), usr AS (
-	UPDATE users SET last_login_at = ? FROM ident WHERE users.id = ident.user_id
+	UPDATE users SET last_login_at = $1 FROM ident WHERE users.id = ident.user_id
 ), sk AS (
 	INSERT INTO session_keys
 		(identity_id, current_ciphertext, current_key_id, current_issued_at, current_fingerprint, decrypt_failures, updated_at)
-	SELECT id, ?::bytea, ?::bigint, ?::timestamptz, ?::bytea, 0, ?::timestamptz FROM ident
+	SELECT id, $5::bytea, $6::bigint, $1::timestamptz, $7::bytea, 0, $1::timestamptz FROM ident
 	` + onSessionKeyConflict + `
 ), ls AS (
 	INSERT INTO login_sessions
 		(token_hash, user_id, identity_id, app_id, created_at, last_seen_at, expires_at, revoked_reason, ip, user_agent)
-	SELECT ?::bytea, user_id, id, ?::text, ?::timestamptz, ?::timestamptz,
-		?::timestamptz, '', ?::text, ?::text FROM ident
+	SELECT $8::bytea, user_id, id, $9::text, $1::timestamptz, $1::timestamptz,
+		$10::timestamptz, '', $11::text, $12::text FROM ident
 ), audit AS (
 	INSERT INTO login_audit
 		(created_at, app_id, user_id, event, result, wechat_errcode, error_code, reason, ip, user_agent, request_id)
-	SELECT ?::timestamptz, ?::text, user_id, ?::text, ?::text, NULL, '', '',
-		?::text, ?::text, ?::text FROM ident
+	SELECT $1::timestamptz, $9::text, user_id, $13::text, $14::text, NULL, '', '',
+		$15::text, $16::text, $17::text FROM ident
 )
 SELECT id FROM ident`
 
@@ -108,11 +109,13 @@ func (s *Store) RecordReturningLogin(ctx context.Context, l ReturningLogin) (boo
 	}
 	fp := s.keys.Fingerprint([]byte(l.SessionKey), aad)
 	ls, a := l.Session, l.Audit
-	var applied []int64
-	err = s.conn(ctx).Raw(ReturningLoginSQL,
-		l.At, nullIfEmpty(l.UnionID), c.IdentityID, c.UserID, l.At, ct, kid, l.At, fp, l.At, ls.TokenHash, ls.AppID, l.At, l.At, ls.ExpiresAt, ls.IP, ls.UserAgent, l.At, ls.AppID, a.Event, a.Result, a.IP, a.UserAgent, a.RequestID).Scan(&applied).Error
+	var applied int64
+	found, err := s.queryRow(ctx, ReturningLoginSQL, []any{
+		l.At, nullIfEmpty(l.UnionID), c.IdentityID, c.UserID, ct, kid, fp, ls.TokenHash, ls.AppID,
+		ls.ExpiresAt, ls.IP, ls.UserAgent, a.Event, a.Result, a.IP, a.UserAgent, a.RequestID,
+	}, &applied)
 	if err != nil {
 		return false, translate(err)
 	}
-	return len(applied) == 1, nil
+	return found, nil
 }

@@ -72,6 +72,18 @@ func TestReturningLoginIsOneStatementThatAppliesOnlyToWhatWasRead(t *testing.T) 
 		t.Fatalf("after two logins: %d sessions, %d audit rows, unionid %v, user login %v", sessions, audits, unionID, userLogin)
 	}
 
+	// A write that fails late in the statement (the login session's token
+	// hash is taken) fails it whole: no audit row, no new session key.
+	if ok, err := login("a2V5NGtleTRrZXk0a2V5NA==", "req-2"); ok || !errors.Is(err, models.ErrConflict) {
+		t.Fatalf("login reusing a token hash: %v %v, want ErrConflict", ok, err)
+	}
+	if s, a, _, _ := counts(); s != 2 || a != 2 {
+		t.Fatalf("a failed returning login wrote %d sessions, %d audit rows", s-2, a-2)
+	}
+	if keys, _ := st.LoadSessionKeys(ctx, id.ID); keys.Current != "a2V5MmtleTJrZXkya2V5Mg==" {
+		t.Fatal("a failed returning login replaced the session key")
+	}
+
 	// Blocked between the read and the write: nothing is written.
 	if err := st.SetUserStatus(ctx, u.ID, models.UserBlocked, "test"); err != nil {
 		t.Fatal(err)
