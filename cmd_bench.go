@@ -49,8 +49,18 @@ func runBench(ctx context.Context, e env, args []string) error {
 	adminAgents := fs.Int("admin-agents", 4, "concurrent dashboard users of the admin run (support staff, not phones)")
 	floorConns := fs.Int("floor-conns", 0, "database connections of the floor (default: the server's pool size, MPAUTH_DB_MAX_CONNS)")
 	databaseURL := fs.String("database-url", "", "the server's PostgreSQL, for the floor (default DATABASE_URL; empty: the SQLite file under MPAUTH_DATA_DIR)")
+	cpuProfile := fs.String("cpuprofile", "", "write this process's CPU profile (load generator, fake WeChat, floor) to the file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		// The bench shares the machine with the server it measures, so what
+		// it spends itself is part of every figure.
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		defer stop()
 	}
 	if *concurrency < 1 || *duration <= 0 {
 		return errors.New("bench: --concurrency and --duration must be positive")
