@@ -285,6 +285,7 @@ func startBenchServer(ctx context.Context, e env, cfg config.Config, target *ben
 	fsrv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
 	go fsrv.Serve(ln)
 	target.Fake = "http://" + ln.Addr().String()
+	target.Device = bench.LocalDevice{Fake: fake}
 
 	exe, err := os.Executable()
 	if err != nil {

@@ -10,14 +10,17 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/mpauth/mpauth/bench"
 	"github.com/mpauth/mpauth/config"
 	"github.com/mpauth/mpauth/dbtest"
+	"github.com/mpauth/mpauth/wechat/fakewechat"
 )
 
 // benchServer serves the real application in demo mode on a test database,
 // with the rate limits off as the bench asks of the servers it starts.
-func benchServer(t *testing.T) (url string, getenv func(string) string) {
+func benchServer(t *testing.T, extra ...string) (url string, getenv func(string) string) {
 	t.Helper()
 	target := dbtest.Fresh(t)
 	env := map[string]string{
@@ -30,6 +33,9 @@ func benchServer(t *testing.T) (url string, getenv func(string) string) {
 		env["DATABASE_URL"] = target.PostgresURL
 	} else {
 		env["MPAUTH_DATA_DIR"] = filepath.Dir(target.SQLitePath)
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
 	}
 	getenv = func(k string) string { return env[k] }
 	cfg, err := config.Load(getenv)
@@ -117,4 +123,34 @@ func TestBenchDrivesARunningServerAndReportsTheFloorRatio(t *testing.T) {
 			}
 		}
 	})
+}
+
+// The bench plays the phones on the fake in its own process when it started
+// that fake; the server still reaches the fake over HTTP.
+func TestBenchPlaysThePhonesOnItsOwnFake(t *testing.T) {
+	const appID, secret = "wx00000000000000b1", "bench-test-secret"
+	fake := fakewechat.New(fakewechat.Options{Apps: map[string]string{appID: secret}})
+	fakeHTTP := httptest.NewServer(fake)
+	t.Cleanup(fakeHTTP.Close)
+	url, _ := benchServer(t, "WECHAT_APPID", appID, "WECHAT_SECRET", secret, "WECHAT_API_BASE", fakeHTTP.URL)
+	// No /_device API to fall back on: the phones must be played in process.
+	target := bench.Target{Server: url, Fake: "http://127.0.0.1:1", AppID: appID, HTTP: bench.NewHTTPClient(4), Device: bench.LocalDevice{Fake: fake}}
+	load := bench.Load{Duration: 300 * time.Millisecond, Concurrency: 4, Users: 40}
+
+	login := bench.Login(context.Background(), target, load)
+	phone := bench.Phone(context.Background(), target, load)
+	st := fake.Stats()
+	for name, r := range map[string]bench.Result{"login": login, "phone": phone} {
+		if r.Ops == 0 || r.ErrorCount() != 0 {
+			t.Errorf("%s run: %s", name, r)
+		}
+	}
+	// Every operation played wx.login on this fake and exchanged its code
+	// there: the device and the server met on one fake.
+	if st.DeviceLogins < int64(login.Ops+phone.Ops) || st.CodesExchanged < int64(login.Ops+phone.Ops) {
+		t.Errorf("fake played %d wx.login and exchanged %d codes for %d logins and %d binds", st.DeviceLogins, st.CodesExchanged, login.Ops, phone.Ops)
+	}
+	if st.DevicePhones < int64(phone.Ops) || st.PhoneCodesExchanged < int64(phone.Ops) {
+		t.Errorf("fake made %d phone events and exchanged %d phone codes for %d binds", st.DevicePhones, st.PhoneCodesExchanged, phone.Ops)
+	}
 }

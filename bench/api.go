@@ -21,6 +21,8 @@ type Target struct {
 	Fake   string // the fake WeChat's base URL (its device API)
 	AppID  string // the mini program the users log in to
 	HTTP   *http.Client
+	// Device plays the phones; nil: the fake's /_device API at Fake.
+	Device Device
 }
 
 // NewHTTPClient keeps a connection per client open to each host, as phones
@@ -61,13 +63,13 @@ func Phone(ctx context.Context, t Target, load Load) Result {
 		if l.err != nil {
 			return outcome{err: fmt.Errorf("login before phone: %w", l.err)}
 		}
-		var ev fakewechat.PhoneEvent
 		phone := seed.Phone(k, 1+c.rand.IntN(seed.Variants-1))
-		if err := t.post(ctx, t.Fake+"/_device/phone", "", fakewechat.DevicePhoneRequest{AppID: t.AppID, User: user, Phone: phone}, &ev); err != nil {
+		ev, err := t.device().Phone(ctx, t.AppID, user, phone)
+		if err != nil {
 			return outcome{err: fmt.Errorf("device phone: %w", err)}
 		}
 		start := time.Now()
-		err := t.post(ctx, t.Server+"/api/v1/phone", l.token, map[string]string{"code": ev.Code}, nil)
+		err = t.post(ctx, t.Server+"/api/v1/phone", l.token, map[string]string{"code": ev.Code}, nil)
 		return outcome{latency: time.Since(start), err: err}
 	})
 }
@@ -83,8 +85,8 @@ type loginResult struct {
 
 // login plays wx.login for user and exchanges the code for a token.
 func (t Target) login(ctx context.Context, user string) loginResult {
-	var dev fakewechat.DeviceLoginResponse
-	if err := t.post(ctx, t.Fake+"/_device/login", "", fakewechat.DeviceLoginRequest{AppID: t.AppID, User: user}, &dev); err != nil {
+	code, err := t.device().Login(ctx, t.AppID, user)
+	if err != nil {
 		return loginResult{err: fmt.Errorf("device login: %w", err)}
 	}
 	var res struct {
@@ -94,7 +96,7 @@ func (t Target) login(ctx context.Context, user string) loginResult {
 		} `json:"user"`
 	}
 	start := time.Now()
-	err := t.post(ctx, t.Server+"/api/v1/login", "", map[string]string{"code": dev.Code}, &res)
+	err = t.post(ctx, t.Server+"/api/v1/login", "", map[string]string{"code": code}, &res)
 	l := loginResult{token: res.Token, isNew: res.User.IsNew, latency: time.Since(start), err: err}
 	if err == nil && res.Token == "" {
 		l.err = errors.New("login answered without a token")
