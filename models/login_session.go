@@ -36,17 +36,25 @@ type ActiveSession struct {
 // revoked nor expired at now, with its user's status: every authenticated
 // request needs both, in one round trip.
 func (s *Store) ActiveSessionByHash(ctx context.Context, hash []byte, now time.Time) (ActiveSession, error) {
-	var rows []ActiveSession
-	err := s.conn(ctx).Raw(`SELECT s.*, u.status AS user_status FROM login_sessions s JOIN users u ON u.id = s.user_id
-WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?`, hash, now).Scan(&rows).Error
+	var a ActiveSession
+	found, err := s.queryRow(ctx, activeSessionSQL, []any{hash, now},
+		&a.ID, &a.TokenHash, &a.UserID, &a.IdentityID, &a.AppID, &a.CreatedAt, &a.LastSeenAt, &a.ExpiresAt,
+		&a.RevokedAt, &a.RevokedReason, &a.IP, &a.UserAgent, &a.UserStatus)
 	if err != nil {
 		return ActiveSession{}, translate(err)
 	}
-	if len(rows) == 0 {
+	if !found {
 		return ActiveSession{}, ErrNotFound
 	}
-	return rows[0], nil
+	return a, nil
 }
+
+// activeSessionSQL runs on every authenticated request. Its numbered
+// placeholders suit both databases: SQLite binds $N to the Nth argument.
+const activeSessionSQL = `SELECT s.id, s.token_hash, s.user_id, s.identity_id, s.app_id, s.created_at, s.last_seen_at,
+	s.expires_at, s.revoked_at, s.revoked_reason, s.ip, s.user_agent, u.status
+FROM login_sessions s JOIN users u ON u.id = s.user_id
+WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2`
 
 // SlideSession extends a session's expiry (sliding expiration).
 func (s *Store) SlideSession(ctx context.Context, id int64, seen, expires time.Time) error {

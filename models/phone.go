@@ -100,17 +100,37 @@ func (s *Store) BindPhoneAudited(ctx context.Context, p PhoneBinding, a LoginAud
 		})
 		return event, err
 	}
-	var events []string
-	err := s.WithConn(ctx, func(c *Store) error {
-		// old is the statement's snapshot: the number being replaced. (FOR
-		// UPDATE would not do: it skips a row this statement has updated.)
-		// The upsert locks the row; the unique index on phone_e164 refuses
-		// another user's number, failing the whole statement.
-		return c.conn(ctx).Raw(`WITH old AS (
-	SELECT phone_e164 FROM phone_bindings WHERE user_id = ?::uuid
+	var event string
+	var found bool
+	err := s.WithConn(ctx, func(c *Store) (err error) {
+		found, err = c.queryRow(ctx, bindPhoneAuditedSQL, []any{
+			p.UserID, p.PhoneE164, p.CountryCode, p.PureNumber, p.Source, p.AppID, p.BoundAt,
+			a.CreatedAt, a.AppID, a.UserID, a.Event, a.Result, a.WeChatErrCode, a.ErrorCode, a.Reason, a.IP, a.UserAgent, a.RequestID,
+		}, &event)
+		return err
+	})
+	if err != nil {
+		return "", translate(err)
+	}
+	if !found {
+		return "", nil // the same number again
+	}
+	return event, nil
+}
+
+// bindPhoneAuditedSQL is BindPhoneAudited on PostgreSQL. old is the
+// statement's snapshot: the number being replaced. (FOR UPDATE would not do:
+// it skips a row this statement has updated.) The upsert locks the row; the
+// unique index on phone_e164 refuses another user's number, failing the
+// whole statement. Parameters: $1 user id, $2 number (E.164), $3 country
+// code, $4 pure number, $5 source, $6 appid, $7 bound at; the audit row's
+// $8 time, $9 appid, $10 user id, $11 event, $12 result, $13 WeChat errcode,
+// $14 error code, $15 reason, $16 IP, $17 user agent, $18 request id.
+const bindPhoneAuditedSQL = `WITH old AS (
+	SELECT phone_e164 FROM phone_bindings WHERE user_id = $1::uuid
 ), up AS (
 	INSERT INTO phone_bindings (user_id, phone_e164, country_code, pure_number, source, app_id, bound_at)
-	SELECT ?::uuid, ?::text, ?::text, ?::text, ?::text, ?::text, ?::timestamptz
+	SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz
 	ON CONFLICT (user_id) DO UPDATE SET
 		phone_e164 = excluded.phone_e164, country_code = excluded.country_code, pure_number = excluded.pure_number,
 		source = excluded.source, app_id = excluded.app_id, bound_at = excluded.bound_at
@@ -118,27 +138,13 @@ func (s *Store) BindPhoneAudited(ctx context.Context, p PhoneBinding, a LoginAud
 	RETURNING user_id, CASE WHEN EXISTS (SELECT 1 FROM old) THEN 'replace' ELSE 'bind' END AS event
 ), ev AS (
 	INSERT INTO phone_binding_events (user_id, event, phone_e164, previous_e164, source, actor, created_at)
-	SELECT user_id, event, ?::text, COALESCE((SELECT phone_e164 FROM old), ''), ?::text, 'user', ?::timestamptz FROM up
+	SELECT user_id, event, $2::text, COALESCE((SELECT phone_e164 FROM old), ''), $5::text, 'user', $7::timestamptz FROM up
 ), audit AS (
 	INSERT INTO login_audit
 		(created_at, app_id, user_id, event, result, wechat_errcode, error_code, reason, ip, user_agent, request_id)
-	SELECT ?::timestamptz, ?::text, ?::uuid, ?::text, ?::text, ?::int, ?::text, ?::text, ?::text, ?::text, ?::text
+	SELECT $8::timestamptz, $9::text, $10::uuid, $11::text, $12::text, $13::int, $14::text, $15::text, $16::text, $17::text, $18::text
 )
-SELECT event FROM up`,
-			p.UserID,
-			p.UserID, p.PhoneE164, p.CountryCode, p.PureNumber, p.Source, p.AppID, p.BoundAt,
-			p.PhoneE164, p.Source, p.BoundAt,
-			a.CreatedAt, a.AppID, a.UserID, a.Event, a.Result, a.WeChatErrCode, a.ErrorCode, a.Reason, a.IP, a.UserAgent, a.RequestID,
-		).Scan(&events).Error
-	})
-	if err != nil {
-		return "", translate(err)
-	}
-	if len(events) == 0 {
-		return "", nil // the same number again
-	}
-	return events[0], nil
-}
+SELECT event FROM up`
 
 func (s *Store) addPhoneEvent(ctx context.Context, p PhoneBinding, event, previous string) error {
 	return translate(s.conn(ctx).Create(&PhoneBindingEvent{
