@@ -2,12 +2,9 @@ package services
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -32,20 +29,9 @@ type Auth struct {
 	DefaultAppID string        // used when a login names no appid
 	LoginPerIP   *Limiter
 
-	flight  singleflight.Group
-	mu      sync.Mutex
-	recent  map[string]recentLogin // code hash → result, for double taps and retries
-	sweptAt time.Time
+	flight singleflight.Group
+	replay loginReplay // answers by code, for double taps and retries
 }
-
-type recentLogin struct {
-	res LoginResult
-	at  time.Time
-}
-
-// recentLoginTTL is how long the result of a code is replayed: long enough
-// for a retry after a lost answer, short next to the token's life.
-const recentLoginTTL = 2 * time.Minute
 
 // LoginInput is a login request.
 type LoginInput struct {
@@ -79,19 +65,19 @@ func (a *Auth) Login(ctx context.Context, in LoginInput) (LoginResult, error) {
 		writeFailureAudit(ctx, a.Store, a.logger(), auditRow(models.EventLogin, appID, "", in.Meta, err))
 		return LoginResult{}, err
 	}
-	key := codeKey(appID, in.Code)
-	if res, ok := a.recentResult(key); ok {
+	key := newReplayKey(appID, in.Code)
+	if res, ok := a.replay.get(key, a.now()); ok {
 		return res, nil
 	}
-	v, err, _ := a.flight.Do(key, func() (any, error) {
-		if res, ok := a.recentResult(key); ok {
+	v, err, _ := a.flight.Do(string(key[:]), func() (any, error) {
+		if res, ok := a.replay.get(key, a.now()); ok {
 			return res, nil
 		}
 		// The exchange outlives a client that hung up: a second request with the
 		// same code must find the result, because WeChat will not answer twice.
 		res, err := a.login(context.WithoutCancel(ctx), appID, in)
 		if err == nil {
-			a.remember(key, res)
+			a.replay.put(key, res, a.now())
 		}
 		return res, err
 	})
@@ -323,39 +309,6 @@ func validCode(code string) error {
 
 // codeKey identifies a code without keeping it: codes are never stored or
 // logged in clear.
-func codeKey(appID, code string) string {
-	h := sha256.Sum256([]byte(appID + "\x00" + code))
-	return hex.EncodeToString(h[:])
-}
-
-func (a *Auth) recentResult(key string) (LoginResult, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	r, ok := a.recent[key]
-	if !ok || a.now().Sub(r.at) > recentLoginTTL {
-		return LoginResult{}, false
-	}
-	return r.res, true
-}
-
-func (a *Auth) remember(key string, res LoginResult) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	now := a.now()
-	if a.recent == nil {
-		a.recent = map[string]recentLogin{}
-	}
-	if now.Sub(a.sweptAt) > 10*time.Second { // the map holds ~2 minutes of logins
-		a.sweptAt = now
-		for k, r := range a.recent {
-			if now.Sub(r.at) > recentLoginTTL {
-				delete(a.recent, k)
-			}
-		}
-	}
-	a.recent[key] = recentLogin{res: res, at: now}
-}
-
 func (a *Auth) now() time.Time {
 	if a.Now != nil {
 		return a.Now().UTC()
