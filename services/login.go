@@ -307,8 +307,6 @@ func validCode(code string) error {
 	return nil
 }
 
-// codeKey identifies a code without keeping it: codes are never stored or
-// logged in clear.
 func (a *Auth) now() time.Time {
 	if a.Now != nil {
 		return a.Now().UTC()
