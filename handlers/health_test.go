@@ -2,8 +2,10 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -49,5 +51,23 @@ func TestMetricsAreExposed(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `mpauth_http_requests_total{method="GET",route="/healthz",status="200"} 1`) {
 		t.Fatalf("metrics: %d\n%s", rec.Code, rec.Body.String())
+	}
+}
+
+// A client inventing request methods must not mint a metric series per
+// method: series live as long as the process.
+func TestMetricsFoldUnknownMethods(t *testing.T) {
+	h, _ := handlers.NewServer(handlers.Deps{})
+	for i := range 50 {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(fmt.Sprintf("INVENTED%d", i), "/healthz", nil))
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	if strings.Contains(body, "INVENTED") {
+		t.Fatalf("an invented method became a label value:\n%s", body)
+	}
+	if !regexp.MustCompile(`mpauth_http_requests_total\{method="other",route="[^"]+",status="\d+"\} 50\n`).MatchString(body) {
+		t.Fatalf("50 requests with invented methods are not counted as method=\"other\":\n%s", body)
 	}
 }

@@ -56,7 +56,7 @@ func (s *Server) accessLog() gin.HandlerFunc {
 		start := time.Now()
 		c.Next()
 		s.deps.Logger.InfoContext(c.Request.Context(), "request",
-			"method", c.Request.Method,
+			"method", methodOf(c),
 			"route", routeOf(c),
 			"status", c.Writer.Status(),
 			"duration_ms", float64(time.Since(start).Microseconds())/1000,
@@ -70,10 +70,23 @@ func (s *Server) observe() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		route := routeOf(c)
-		s.metrics.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Inc()
-		s.metrics.duration.WithLabelValues(route, c.Request.Method).Observe(time.Since(start).Seconds())
+		route, method := routeOf(c), methodOf(c)
+		s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(c.Writer.Status())).Inc()
+		s.metrics.duration.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
 	}
+}
+
+// methodOf names the request method for metrics and logs. HTTP allows any
+// token as a method, and every distinct label value is a series kept until
+// the process exits, so a client inventing methods would grow our memory
+// without bound; whatever is not a standard method counts as "other".
+func methodOf(c *gin.Context) string {
+	switch m := c.Request.Method; m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
 }
 
 // recovery turns a panic into the standard error body: a bug must never
