@@ -66,6 +66,9 @@ func TestBenchDrivesARunningServerAndReportsTheFloorRatio(t *testing.T) {
 		if !regexp.MustCompile(`^ratio login/floor: \d+\.\d\d$`).MatchString(lines[len(lines)-1]) {
 			t.Errorf("last line %q is not the ratio:\n%s", lines[len(lines)-1], out.String())
 		}
+		if !regexp.MustCompile(`(?m)^ratio per round \(login/floor\): \d+\.\d\d \d+\.\d\d \d+\.\d\d \d+\.\d\d$`).MatchString(out.String()) {
+			t.Errorf("no ratio for each of the 4 rounds:\n%s", out.String())
+		}
 		for _, run := range []string{"login", "floor"} {
 			if !regexp.MustCompile(`(?m)^` + run + ` +4 clients .* [1-9]\d* ok .*p99 .* errors 0$`).MatchString(out.String()) {
 				t.Errorf("no error-free %s run with operations and percentiles:\n%s", run, out.String())

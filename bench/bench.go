@@ -66,6 +66,29 @@ func (r Result) Percentile(p float64) time.Duration {
 	return r.latencies[min(max(i, 0), len(r.latencies)-1)]
 }
 
+// Add combines two runs of one operation, as rounds of a longer run: their
+// operations, errors and measured time add up, and percentiles are over all
+// the latencies.
+func (r Result) Add(o Result) Result {
+	if r.Name == "" {
+		r.Name, r.Concurrency = o.Name, o.Concurrency
+	}
+	out := r
+	out.Elapsed += o.Elapsed
+	out.NewUsers += o.NewUsers
+	out.Refused += o.Refused
+	out.Errors = map[string]int{}
+	for _, m := range []map[string]int{r.Errors, o.Errors} {
+		for k, n := range m {
+			out.Errors[k] += n
+		}
+	}
+	out.latencies = slices.Concat(r.latencies, o.latencies)
+	slices.Sort(out.latencies)
+	out.Ops = len(out.latencies)
+	return out
+}
+
 func (r Result) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-6s %3d clients %5.1fs: %7d ok %8.1f/s  p50 %s  p95 %s  p99 %s  errors %d",

@@ -18,6 +18,22 @@ type CPUShare struct {
 	Kernel   float64 // interrupts and softirqs: loopback networking, mostly
 	Other    float64 // everything else: other databases, other processes
 	Idle     float64
+	Span     time.Duration // the time measured
+}
+
+// Add is the average over both spans of c and o.
+func (c CPUShare) Add(o CPUShare) CPUShare {
+	total := c.Span + o.Span
+	if total <= 0 {
+		return c
+	}
+	avg := func(a, b float64) float64 {
+		return (a*c.Span.Seconds() + b*o.Span.Seconds()) / total.Seconds()
+	}
+	return CPUShare{
+		Server: avg(c.Server, o.Server), Bench: avg(c.Bench, o.Bench), Database: avg(c.Database, o.Database),
+		Kernel: avg(c.Kernel, o.Kernel), Other: avg(c.Other, o.Other), Idle: avg(c.Idle, o.Idle), Span: total,
+	}
 }
 
 func (c CPUShare) String() string {
@@ -62,7 +78,8 @@ func StartCPU(serverPID int, dbPIDs func() []int) (*CPUMeter, error) {
 
 // Stop returns the average cores each party used since Start.
 func (m *CPUMeter) Stop() (CPUShare, error) {
-	secs := time.Since(m.start).Seconds()
+	span := time.Since(m.start)
+	secs := span.Seconds()
 	busy, idle, irq, err := machineTicks()
 	if err != nil {
 		return CPUShare{}, err
@@ -82,7 +99,7 @@ func (m *CPUMeter) Stop() (CPUShare, error) {
 		}
 	}
 	cores := func(ticks float64) float64 { return ticks / clockTicks / secs }
-	s := CPUShare{Server: cores(server), Bench: cores(self - m.self0), Database: cores(db), Kernel: cores(irq - m.irq0), Idle: cores(idle - m.idle0)}
+	s := CPUShare{Server: cores(server), Bench: cores(self - m.self0), Database: cores(db), Kernel: cores(irq - m.irq0), Idle: cores(idle - m.idle0), Span: span}
 	s.Other = max(cores(busy-m.busy0)-s.Server-s.Bench-s.Database-s.Kernel, 0)
 	return s, nil
 }
