@@ -108,14 +108,28 @@ func (db *DB) Identities(ctx context.Context, appID string) (int, error) {
 //
 // It logs in the same users as Login (load.Users, spread the same way) when
 // they are in the database, so both touch the same rows and the same share
-// of them is cached; otherwise users sampled from the database.
-func Floor(ctx context.Context, db *DB, appID string, load Load) (Result, error) {
+// of them is cached; otherwise users sampled from the database. NewFloor
+// makes that choice once, so runs in rounds do not repeat it.
+type Floor struct {
+	db    *DB
+	appID string
+	pick  func(c *client) string
+}
+
+// NewFloor prepares the floor of appID's logins for loads like load.
+func NewFloor(ctx context.Context, db *DB, appID string, load Load) (*Floor, error) {
 	pick, err := db.floorUsers(ctx, appID, load)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
+	return &Floor{db: db, appID: appID, pick: pick}, nil
+}
+
+// Run measures the floor under load.
+func (f *Floor) Run(ctx context.Context, load Load) Result {
+	db, appID := f.db, f.appID
 	return drive(ctx, "floor", load, func(ctx context.Context, c *client) outcome {
-		openid := pick(c)
+		openid := f.pick(c)
 		start := time.Now()
 		var err error
 		if db.Postgres() {
@@ -124,7 +138,7 @@ func Floor(ctx context.Context, db *DB, appID string, load Load) (Result, error)
 			err = db.inTx(ctx, func(q querier) error { return floorLogin(ctx, q, appID, openid) })
 		}
 		return outcome{latency: time.Since(start), err: err}
-	}), nil
+	})
 }
 
 // floorUsers chooses how the floor picks the user of each operation.
