@@ -49,13 +49,18 @@ func (e *DecryptError) Is(target error) bool {
 // plaintext only if it is JSON; checking the watermark is the caller's job
 // (CheckWatermark).
 func DecryptOpenData(sessionKey SessionKey, encryptedData, iv string) ([]byte, error) {
-	plain, err := decryptCBC(sessionKey, encryptedData, iv)
+	plain, padded, err := decryptCBC(sessionKey, encryptedData, iv)
 	if err != nil {
 		return nil, err
 	}
 	// A wrong key passes the padding check about once in 256 tries; the
-	// garbage it leaves is not JSON.
-	if !json.Valid(plain) {
+	// garbage it leaves is not JSON. The JSON check runs whatever the
+	// padding said, so a bad padding and bad JSON cost the same time.
+	valid := json.Valid(plain)
+	switch {
+	case !padded:
+		return nil, &DecryptError{Reason: ReasonPadding}
+	case !valid:
 		return nil, &DecryptError{Reason: ReasonJSON}
 	}
 	return plain, nil
@@ -63,64 +68,66 @@ func DecryptOpenData(sessionKey SessionKey, encryptedData, iv string) ([]byte, e
 
 // DecryptPhone decrypts the legacy getPhoneNumber encryptedData.
 func DecryptPhone(sessionKey SessionKey, encryptedData, iv string) (PhoneInfo, error) {
-	plain, err := decryptCBC(sessionKey, encryptedData, iv)
+	plain, padded, err := decryptCBC(sessionKey, encryptedData, iv)
 	if err != nil {
 		return PhoneInfo{}, err
 	}
 	// json.Unmarshal checks that the whole input is valid JSON before it
 	// decodes anything, so it is also DecryptOpenData's garbage check: a
-	// second json.Valid pass would double the cost of a decryption.
+	// second json.Valid pass would double the cost of a decryption. It runs
+	// whatever the padding said (see DecryptOpenData).
 	var info PhoneInfo
-	if err := json.Unmarshal(plain, &info); err != nil {
+	jsonErr := json.Unmarshal(plain, &info)
+	switch {
+	case !padded:
+		return PhoneInfo{}, &DecryptError{Reason: ReasonPadding}
+	case jsonErr != nil:
 		return PhoneInfo{}, &DecryptError{Reason: ReasonJSON}
-	}
-	if info.PhoneNumber == "" && info.PurePhoneNumber == "" {
+	case info.PhoneNumber == "" && info.PurePhoneNumber == "":
 		return PhoneInfo{}, &DecryptError{Reason: ReasonNoPhone}
 	}
 	return info, nil
 }
 
 // decryptCBC decodes the inputs, decrypts and strips the padding, without
-// looking at what the plaintext says.
-func decryptCBC(sessionKey SessionKey, encryptedData, iv string) ([]byte, error) {
+// looking at what the plaintext says. With a bad padding (padded false) it
+// returns the whole plaintext, for the caller to spend the same work on it.
+func decryptCBC(sessionKey SessionKey, encryptedData, iv string) (plain []byte, padded bool, err error) {
 	// The key and the IV are decoded into stack buffers: with the plaintext
 	// written over the decoded ciphertext, a decryption allocates only what
 	// it returns and what AES needs.
 	var keyBuf, ivBuf [32]byte
 	key, ok := decodeBase64Into(keyBuf[:], sessionKey.Reveal())
 	if !ok {
-		return nil, &DecryptError{Reason: ReasonBase64}
+		return nil, false, &DecryptError{Reason: ReasonBase64}
 	}
 	if len(key) != 16 {
-		return nil, &DecryptError{Reason: ReasonKeyLength}
+		return nil, false, &DecryptError{Reason: ReasonKeyLength}
 	}
 	ivBytes, ok := decodeBase64Into(ivBuf[:], iv)
 	if !ok {
-		return nil, &DecryptError{Reason: ReasonBase64}
+		return nil, false, &DecryptError{Reason: ReasonBase64}
 	}
 	if len(ivBytes) != aes.BlockSize {
-		return nil, &DecryptError{Reason: ReasonIVLength}
+		return nil, false, &DecryptError{Reason: ReasonIVLength}
 	}
 	data, ok := decodeBase64(encryptedData)
 	if !ok {
-		return nil, &DecryptError{Reason: ReasonBase64}
+		return nil, false, &DecryptError{Reason: ReasonBase64}
 	}
 	if len(data) == 0 || len(data)%aes.BlockSize != 0 {
-		return nil, &DecryptError{Reason: ReasonCiphertextLength}
+		return nil, false, &DecryptError{Reason: ReasonCiphertextLength}
 	}
 
 	block, err := aes.NewCipher(key)
 	if err != nil {
-		return nil, &DecryptError{Reason: ReasonKeyLength}
+		return nil, false, &DecryptError{Reason: ReasonKeyLength}
 	}
-	plain := data // CBC decryption may work in place
+	plain = data // CBC decryption may work in place
 	cipher.NewCBCDecrypter(block, ivBytes).CryptBlocks(plain, data)
 
-	n, ok := unpadPKCS7(plain)
-	if !ok {
-		return nil, &DecryptError{Reason: ReasonPadding}
-	}
-	return plain[:n], nil
+	n, padded := unpadPKCS7(plain)
+	return plain[:n], padded, nil
 }
 
 // decodeBase64 accepts padded and unpadded standard base64, and spaces where

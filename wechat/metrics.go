@@ -84,6 +84,8 @@ func (m *Metrics) ObserveDecrypt(err error) {
 		reason = "watermark_appid"
 	case errors.Is(err, ErrWatermarkExpired):
 		reason = "watermark_expired"
+	case errors.Is(err, ErrWatermarkMissing):
+		reason = "watermark_missing"
 	}
 	m.decryptFailures.WithLabelValues(reason).Inc()
 }

@@ -34,11 +34,12 @@ func TestObserveDecryptCountsByReason(t *testing.T) {
 	m := NewMetrics(reg)
 	_, err := DecryptOpenData(testSessionKey, "AAAA", "AAAA")
 	m.ObserveDecrypt(err)
-	m.ObserveDecrypt(CheckWatermark(Watermark{AppID: "wx-other"}, testAppID, time.Now(), WatermarkWindow{}))
+	m.ObserveDecrypt(CheckWatermark(Watermark{AppID: "wx-other", Timestamp: time.Now().Unix()}, testAppID, time.Now(), WatermarkWindow{}))
+	m.ObserveDecrypt(CheckWatermark(Watermark{AppID: testAppID}, testAppID, time.Now(), WatermarkWindow{}))
 	m.ObserveDecrypt(errors.New("something else"))
 	m.ObserveDecrypt(nil)
 
-	for reason, want := range map[string]float64{ReasonIVLength: 1, "watermark_appid": 1, "other": 1} {
+	for reason, want := range map[string]float64{ReasonIVLength: 1, "watermark_appid": 1, "watermark_missing": 1, "other": 1} {
 		if got := counterValue(t, m.decryptFailures.WithLabelValues(reason)); got != want {
 			t.Errorf("decrypt failures{reason=%s} = %v, want %v", reason, got, want)
 		}

@@ -12,6 +12,10 @@ var (
 	// ErrWatermarkExpired: the open data is older, or further in the future,
 	// than WatermarkWindow allows; a replay, or a badly wrong clock.
 	ErrWatermarkExpired = errors.New("wechat: watermark timestamp outside the accepted window")
+	// ErrWatermarkMissing: the data carries no appid or no timestamp. WeChat
+	// always sends both; data without them was not made by WeChat, and
+	// data without a time could be replayed forever.
+	ErrWatermarkMissing = errors.New("wechat: watermark without appid or timestamp")
 )
 
 // WatermarkWindow is how far a watermark's timestamp may lie from now. Zero
@@ -23,14 +27,13 @@ type WatermarkWindow struct {
 }
 
 // CheckWatermark checks that decrypted open data (or a getuserphonenumber
-// phone_info) was made for appID and recently. A zero timestamp means WeChat
-// sent none, and only the appid is checked.
+// phone_info) was made for appID and recently.
 func CheckWatermark(w Watermark, appID string, now time.Time, win WatermarkWindow) error {
+	if w.AppID == "" || w.Timestamp == 0 {
+		return ErrWatermarkMissing
+	}
 	if w.AppID != appID {
 		return fmt.Errorf("%w: made for %q", ErrWatermarkAppID, w.AppID)
-	}
-	if w.Timestamp == 0 {
-		return nil
 	}
 	past, future := win.Past, win.Future
 	if past <= 0 {

@@ -17,9 +17,9 @@ func TestCheckWatermark(t *testing.T) {
 	}{
 		{"made just now for us", Watermark{AppID: testAppID, Timestamp: at(0)}, WatermarkWindow{}, nil},
 		{"made for another app", Watermark{AppID: "wx-other", Timestamp: at(0)}, WatermarkWindow{}, ErrWatermarkAppID},
-		{"missing appid", Watermark{Timestamp: at(0)}, WatermarkWindow{}, ErrWatermarkAppID},
-		{"no timestamp checks only the appid", Watermark{AppID: testAppID}, WatermarkWindow{}, nil},
-		{"no timestamp, wrong appid", Watermark{AppID: "wx-other"}, WatermarkWindow{}, ErrWatermarkAppID},
+		{"missing appid", Watermark{Timestamp: at(0)}, WatermarkWindow{}, ErrWatermarkMissing},
+		{"no timestamp could be replayed forever", Watermark{AppID: testAppID}, WatermarkWindow{}, ErrWatermarkMissing},
+		{"no watermark at all", Watermark{}, WatermarkWindow{}, ErrWatermarkMissing},
 		{"9 minutes old is within the default 10", Watermark{AppID: testAppID, Timestamp: at(-9 * time.Minute)}, WatermarkWindow{}, nil},
 		{"11 minutes old is expired", Watermark{AppID: testAppID, Timestamp: at(-11 * time.Minute)}, WatermarkWindow{}, ErrWatermarkExpired},
 		{"30s ahead is clock skew", Watermark{AppID: testAppID, Timestamp: at(30 * time.Second)}, WatermarkWindow{}, nil},
@@ -35,7 +35,7 @@ func TestCheckWatermark(t *testing.T) {
 			}
 		})
 	}
-	if errors.Is(ErrWatermarkAppID, ErrWatermarkExpired) {
-		t.Error("the two watermark errors must be distinct")
+	if errors.Is(ErrWatermarkAppID, ErrWatermarkExpired) || errors.Is(ErrWatermarkMissing, ErrWatermarkAppID) || errors.Is(ErrWatermarkMissing, ErrWatermarkExpired) {
+		t.Error("the watermark errors must be distinct")
 	}
 }
