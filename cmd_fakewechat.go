@@ -33,10 +33,15 @@ func runFakeWeChat(ctx context.Context, e env, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:9090", "listen address")
 	apps := appFlags{}
 	fs.Var(apps, "app", "APPID:SECRET, repeatable (default: the demo app)")
+	rotate := fs.String("rotate", "always", "when a new wx.login gives a new session_key: always, never, or every=N logins")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	fake := fakewechat.New(fakewechat.Options{Apps: apps})
+	policy, every, err := fakewechat.ParseRotatePolicy(*rotate)
+	if err != nil {
+		return fmt.Errorf("--rotate: %w", err)
+	}
+	fake := fakewechat.New(fakewechat.Options{Apps: apps, RotateSessionKey: policy, RotateEvery: every})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

@@ -3,6 +3,8 @@ package fakewechat
 import (
 	"crypto/subtle"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -42,4 +44,20 @@ func (s *Server) checkApp(appid, secret string) *wechatError {
 		return errcode(errInvalidAppSecret)
 	}
 	return nil
+}
+
+// ParseRotatePolicy reads a --rotate flag: "always", "never" or "every=N".
+func ParseRotatePolicy(v string) (RotatePolicy, int, error) {
+	switch v {
+	case "always":
+		return RotateAlways, 0, nil
+	case "never":
+		return RotateNever, 0, nil
+	}
+	if n, ok := strings.CutPrefix(v, "every="); ok {
+		if every, err := strconv.Atoi(n); err == nil && every >= 1 {
+			return RotateEveryN, every, nil
+		}
+	}
+	return 0, 0, fmt.Errorf(`%q: want "always", "never" or "every=N" (N >= 1)`, v)
 }
