@@ -118,7 +118,7 @@ func serveDemo(t *testing.T, env map[string]string) (base string, lines <-chan s
 
 func TestDemoModeCreatesOneAdminAndPrintsItsPasswordOnce(t *testing.T) {
 	cli := newAdminCLI(t)
-	env := map[string]string{"MPAUTH_ADDR": "127.0.0.1:0", "MPAUTH_LOG_LEVEL": "warn"}
+	env := map[string]string{"MPAUTH_ADDR": "127.0.0.1:0", "MPAUTH_METRICS_ADDR": "127.0.0.1:0", "MPAUTH_LOG_LEVEL": "warn"}
 	for k, v := range cli.env {
 		env[k] = v
 	}

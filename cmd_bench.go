@@ -342,6 +342,7 @@ func startBenchServer(ctx context.Context, e env, cfg config.Config, target *ben
 	}
 	overrides := map[string]string{
 		"MPAUTH_ADDR":                "127.0.0.1:0",
+		"MPAUTH_METRICS_ADDR":        "127.0.0.1:0",
 		"MPAUTH_DATA_DIR":            cfg.DataDir,
 		"DATABASE_URL":               cfg.DatabaseURL.Reveal(),
 		"WECHAT_APPID":               target.AppID,

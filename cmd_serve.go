@@ -67,6 +67,15 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer app.close()
+	if cfg.MetricsAddr != "" {
+		stopMetrics, at, err := startOperator(cfg.MetricsAddr, handlers.NewOperatorHandler(app.registry, cfg.MetricsToken.Reveal()))
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopMetrics()
+		fmt.Fprintf(e.stdout, "metrics on http://%s/metrics (MPAUTH_METRICS_ADDR; operators only, never on the API's port)\n", at)
+	}
 
 	srv := &http.Server{
 		Handler:           app.handler,
@@ -78,6 +87,13 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "mpauth listening on http://%s | database: %s | wechat: %s\n",
 		displayAddr(ln.Addr()), describeDatabase(cfg), app.wechatDescription)
+	if cfg.DemoMode() {
+		if cfg.AddrDefaulted {
+			fmt.Fprintln(e.stdout, "demo mode listens on loopback only: its fake WeChat hands out session keys to anyone who asks (set MPAUTH_ADDR to listen elsewhere)")
+		} else if !isLoopbackAddr(ln.Addr()) {
+			fmt.Fprintf(e.stdout, "WARNING: demo mode on %s (MPAUTH_ADDR): anyone who reaches it can use the fake WeChat under /_fakewechat/\n", ln.Addr())
+		}
+	}
 	for _, line := range app.notices {
 		fmt.Fprintln(e.stdout, line)
 	}
@@ -105,6 +121,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 // app is the wired application behind the HTTP server.
 type app struct {
 	handler           http.Handler
+	registry          *prometheus.Registry
 	wechatDescription string
 	notices           []string
 	closers           []func()
@@ -119,8 +136,8 @@ func (a *app) close() {
 // buildApp wires every dependency: the WeChat client (real or the in-process
 // fake in demo mode), the token broker, the services and the HTTP layer.
 func buildApp(ctx context.Context, cfg config.Config, store *models.Store, logger *slog.Logger) (*app, error) {
-	a := &app{}
 	reg := prometheus.NewRegistry()
+	a := &app{registry: reg}
 	sqlDB, err := store.SQLDB()
 	if err != nil {
 		return nil, err
@@ -179,10 +196,14 @@ func buildApp(ctx context.Context, cfg config.Config, store *models.Store, logge
 	}
 	phones := &services.Phones{
 		Store: store, WeChat: client, Logger: logger, Metrics: wxMetrics,
-		PerUser:   services.NewLimiter(limit(cfg.PhonePerUser)),
-		PerOpenID: services.NewLimiter(limit(cfg.PhonePerUser)),
-		PerIP:     services.NewLimiter(limit(cfg.PhonePerIP)),
+		PerUser:        &services.SharedLimiter{Store: store, Name: "phone_per_user", Limit: limit(cfg.PhonePerUser)},
+		PerIP:          services.NewLimiter(limit(cfg.PhonePerIP)),
+		LegacyDisabled: !cfg.LegacyPhone,
 	}
+	janitor := &services.Janitor{Store: store, Logger: logger.With("component", "janitor")}
+	janitorCtx, stopJanitor := context.WithCancel(context.WithoutCancel(ctx))
+	go janitor.Run(janitorCtx)
+	a.closers = append(a.closers, stopJanitor)
 	admins := &services.Admins{Store: store, Logger: logger.With("component", "admin")}
 	if cfg.DemoMode() {
 		notice, err := demoAdmin(ctx, admins)
@@ -235,6 +256,11 @@ func limit(r config.Rate) services.Limit {
 		return services.Limit{}
 	}
 	return services.Limit{Burst: r.N, Every: r.Per / time.Duration(r.N)}
+}
+
+func isLoopbackAddr(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }
 
 func displayAddr(a net.Addr) string {

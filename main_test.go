@@ -24,6 +24,7 @@ type running struct {
 	stop   func() error
 	stdout *syncBuf // what run printed after the listening line
 	logs   *syncBuf // everything it logged
+	head   string   // what run printed up to the listening line
 
 	printed    chan struct{} // nudged after each stdout line
 	dbURL      string        // PostgreSQL URL, or
@@ -66,7 +67,7 @@ func startRun(t *testing.T, extraEnv map[string]string) (baseURL string, stop fu
 func launch(t *testing.T, extraEnv map[string]string) *running {
 	t.Helper()
 	target := dbtest.Fresh(t)
-	env := map[string]string{"MPAUTH_ADDR": "127.0.0.1:0", "MPAUTH_DATA_DIR": t.TempDir(), "MPAUTH_LOG_LEVEL": "warn"}
+	env := map[string]string{"MPAUTH_ADDR": "127.0.0.1:0", "MPAUTH_METRICS_ADDR": "127.0.0.1:0", "MPAUTH_DATA_DIR": t.TempDir(), "MPAUTH_LOG_LEVEL": "warn"}
 	if target.PostgresURL != "" {
 		env["DATABASE_URL"] = target.PostgresURL
 	} else {
@@ -90,6 +91,7 @@ func launch(t *testing.T, extraEnv map[string]string) *running {
 	addr := regexp.MustCompile(`listening on (http://\S+)`)
 	lines := bufio.NewScanner(pr)
 	for lines.Scan() {
+		r.head += lines.Text() + "\n"
 		if m := addr.FindStringSubmatch(lines.Text()); m != nil {
 			r.base = m[1]
 			break
@@ -147,11 +149,24 @@ func postJSON(t *testing.T, url, token string, body any) (int, map[string]any) {
 }
 
 func TestZeroConfigServerRunsTheWholeFlowAndStopsCleanly(t *testing.T) {
-	base, stop := startRun(t, nil)
-	for _, path := range []string{"/healthz", "/readyz", "/api/openapi.yaml", "/metrics"} {
+	r := launch(t, nil)
+	base, stop := r.base, r.stop
+	for _, path := range []string{"/healthz", "/readyz", "/api/openapi.yaml"} {
 		resp, err := http.Get(base + path)
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("GET %s: %v %v", path, err, resp)
+		}
+		resp.Body.Close()
+	}
+	// Metrics answer on the operators' listener only.
+	m := regexp.MustCompile(`metrics on (http://\S+/metrics)`).FindStringSubmatch(r.head)
+	if m == nil {
+		t.Fatalf("no metrics address printed before the listening line:\n%s", r.head)
+	}
+	for url, want := range map[string]int{m[1]: 200, base + "/metrics": 404} {
+		resp, err := http.Get(url)
+		if err != nil || resp.StatusCode != want {
+			t.Fatalf("GET %s: %v %v, want %d", url, err, resp, want)
 		}
 		resp.Body.Close()
 	}

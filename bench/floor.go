@@ -4,6 +4,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -185,28 +186,24 @@ func toAny(s []string) []any {
 	return out
 }
 
-// floorReturningLogin is models.FindLoginCandidate then
-// models.RecordReturningLogin: their very SQL, with random stand-ins for the
-// sealed key and its fingerprint.
+// floorReturningLogin is models.RecordReturningLogin: its very SQL, with
+// random stand-ins for the sealed key and its fingerprint, and no code
+// claim (the floor exchanges no code).
 func floorReturningLogin(ctx context.Context, pool *pgxpool.Pool, appID, openid string) error {
 	now := time.Now().UTC()
 	var (
 		identityID int64
 		userID     string
-		status     string
 		bound      bool
 	)
-	if err := pool.QueryRow(ctx, models.LoginCandidateSQL, appID, openid).Scan(&identityID, &userID, &status, &bound); err != nil {
-		return fmt.Errorf("read candidate: %w", err)
-	}
-	if status != "active" {
+	err := pool.QueryRow(ctx, models.ReturningLoginSQL,
+		now, nil, appID, openid, randomBytes(52), int64(1), randomBytes(16), randomBytes(32),
+		now.Add(7*24*time.Hour), "127.0.0.1", "mpauth-bench floor", "login", fmt.Sprintf("%x", randomBytes(12)),
+		nil, nil, nil).Scan(&identityID, &userID, &bound)
+	if errors.Is(err, pgx.ErrNoRows) {
 		return nil // blocked (0.3 % of seeded users): the server answers 403 and writes only its audit row
 	}
-	var applied int64
-	if err := pool.QueryRow(ctx, models.ReturningLoginSQL,
-		now, nil, identityID, userID, randomBytes(52), int64(1), randomBytes(16), randomBytes(32), appID,
-		now.Add(7*24*time.Hour), "127.0.0.1", "mpauth-bench floor",
-		"login", "success", "127.0.0.1", "mpauth-bench floor", fmt.Sprintf("%x", randomBytes(12))).Scan(&applied); err != nil {
+	if err != nil {
 		return fmt.Errorf("write login: %w", err)
 	}
 	return nil
@@ -234,13 +231,13 @@ func floorLogin(ctx context.Context, q querier, appID, openid string) error {
 	}
 	// A sealed 24-character session_key (nonce, ciphertext, tag) and its
 	// fingerprint; random, so every login counts as a rotation.
-	if err := q.exec(ctx, `INSERT INTO session_keys (identity_id, current_ciphertext, current_key_id, current_issued_at, current_fingerprint, decrypt_failures, updated_at) VALUES ($1, $2, $3, $4, $5, 0, $6)
+	if err := q.exec(ctx, `INSERT INTO session_keys (identity_id, current_ciphertext, current_key_id, current_issued_at, current_fingerprint, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (identity_id) DO UPDATE SET
 	previous_ciphertext = CASE WHEN session_keys.current_fingerprint = excluded.current_fingerprint THEN session_keys.previous_ciphertext ELSE session_keys.current_ciphertext END,
 	previous_key_id = CASE WHEN session_keys.current_fingerprint = excluded.current_fingerprint THEN session_keys.previous_key_id ELSE session_keys.current_key_id END,
 	previous_issued_at = CASE WHEN session_keys.current_fingerprint = excluded.current_fingerprint THEN session_keys.previous_issued_at ELSE session_keys.current_issued_at END,
 	current_ciphertext = excluded.current_ciphertext, current_key_id = excluded.current_key_id, current_issued_at = excluded.current_issued_at,
-	current_fingerprint = excluded.current_fingerprint, decrypt_failures = 0, updated_at = excluded.updated_at`,
+	current_fingerprint = excluded.current_fingerprint, updated_at = excluded.updated_at`,
 		identityID, randomBytes(52), int64(1), now, randomBytes(16), now); err != nil {
 		return fmt.Errorf("session key: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -49,6 +50,19 @@ type Config struct {
 	DBMaxConns int
 	// PprofAddr serves net/http/pprof when set; loopback addresses only.
 	PprofAddr string
+	// MetricsAddr is the operators' listener for /metrics, never the API's
+	// ("" when MPAUTH_METRICS_ADDR=off). Off loopback it needs MetricsToken.
+	MetricsAddr  string
+	MetricsToken Secret
+
+	// ClientIPHeader is the one header that carries the client's address,
+	// believed only from TrustedProxies.
+	ClientIPHeader string
+	// AddrDefaulted: MPAUTH_ADDR was not set, so Addr is the default.
+	AddrDefaulted bool
+
+	// LegacyPhone accepts the legacy encryptedData phone binding.
+	LegacyPhone bool
 
 	// Rate limits, per instance.
 	LoginPerIP   Rate
@@ -58,6 +72,15 @@ type Config struct {
 
 // DefaultDBMaxConns is the pool size when MPAUTH_DB_MAX_CONNS is unset.
 const DefaultDBMaxConns = 20
+
+// Listen addresses when MPAUTH_ADDR and MPAUTH_METRICS_ADDR are unset. Demo
+// mode stays on loopback: its fake WeChat hands session keys and access
+// tokens to whoever asks.
+const (
+	DefaultAddr        = ":8080"
+	DefaultDemoAddr    = "127.0.0.1:8080"
+	DefaultMetricsAddr = "127.0.0.1:9464"
+)
 
 // Production reports whether MPAUTH_ENV=production.
 func (c Config) Production() bool { return c.Env == EnvProduction }
@@ -73,7 +96,7 @@ func (c Config) UsesSQLite() bool { return c.DatabaseURL == "" }
 // finds, joined, each naming the variable to fix.
 func Load(getenv func(string) string) (Config, error) {
 	c := Config{
-		Addr:            orDefault(getenv("MPAUTH_ADDR"), ":8080"),
+		Addr:            strings.TrimSpace(getenv("MPAUTH_ADDR")),
 		Env:             orDefault(getenv("MPAUTH_ENV"), EnvDevelopment),
 		DatabaseURL:     Secret(strings.TrimSpace(getenv("DATABASE_URL"))),
 		DataDir:         orDefault(getenv("MPAUTH_DATA_DIR"), "./data"),
@@ -83,6 +106,10 @@ func Load(getenv func(string) string) (Config, error) {
 		LogLevel:        orDefault(getenv("MPAUTH_LOG_LEVEL"), "info"),
 		DBMaxConns:      DefaultDBMaxConns,
 		PprofAddr:       strings.TrimSpace(getenv("MPAUTH_PPROF_ADDR")),
+		MetricsAddr:     orDefault(getenv("MPAUTH_METRICS_ADDR"), DefaultMetricsAddr),
+		MetricsToken:    Secret(strings.TrimSpace(getenv("MPAUTH_METRICS_TOKEN"))),
+		ClientIPHeader:  http.CanonicalHeaderKey(orDefault(getenv("MPAUTH_CLIENT_IP_HEADER"), "X-Forwarded-For")),
+		LegacyPhone:     true,
 		TokenTTL:        7 * 24 * time.Hour,
 		RequestTimeout:  15 * time.Second,
 		ShutdownTimeout: 20 * time.Second,
@@ -95,6 +122,12 @@ func Load(getenv func(string) string) (Config, error) {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
+	if c.Addr == "" {
+		c.Addr, c.AddrDefaulted = DefaultAddr, true
+		if c.DemoMode() {
+			c.Addr = DefaultDemoAddr
+		}
+	}
 	if c.Env != EnvDevelopment && c.Env != EnvProduction {
 		add("MPAUTH_ENV=%q is not known: use %q or %q", c.Env, EnvDevelopment, EnvProduction)
 	}
@@ -176,10 +209,32 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.PprofAddr != "" {
 		if host, _, err := net.SplitHostPort(c.PprofAddr); err != nil {
 			add("MPAUTH_PPROF_ADDR=%q is not host:port (for example 127.0.0.1:6060)", c.PprofAddr)
-		} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		} else if !isLoopback(host) {
 			// Profiles show memory and goroutine stacks: never off the machine.
 			add("MPAUTH_PPROF_ADDR=%q must be a loopback address (127.0.0.1:PORT, [::1]:PORT or localhost:PORT)", c.PprofAddr)
 		}
+	}
+	if strings.EqualFold(c.MetricsAddr, "off") {
+		c.MetricsAddr = ""
+	} else if host, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+		add("MPAUTH_METRICS_ADDR=%q is not host:port (for example 127.0.0.1:9464), or off", c.MetricsAddr)
+	} else if !isLoopback(host) && c.MetricsToken == "" {
+		// Metrics tell operators what failed and how often; off the machine
+		// only a scraper holding the token may read them.
+		add("MPAUTH_METRICS_ADDR=%q is not a loopback address: set MPAUTH_METRICS_TOKEN too, so that only your Prometheus can scrape it", c.MetricsAddr)
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		add("MPAUTH_METRICS_TOKEN is too short to be a secret: use at least 16 characters (openssl rand -hex 16)")
+	}
+	if !validHeaderName(c.ClientIPHeader) {
+		add("MPAUTH_CLIENT_IP_HEADER=%q is not an HTTP header name (for example X-Forwarded-For or X-Real-IP)", c.ClientIPHeader)
+	}
+	switch v := strings.ToLower(strings.TrimSpace(getenv("MPAUTH_LEGACY_PHONE"))); v {
+	case "", "on":
+	case "off":
+		c.LegacyPhone = false
+	default:
+		add("MPAUTH_LEGACY_PHONE=%q: use on (the default) or off", v)
 	}
 	if c.AdminIdleTimeout > c.AdminMaxAge {
 		add("MPAUTH_ADMIN_IDLE_TIMEOUT (%s) is longer than MPAUTH_ADMIN_MAX_AGE (%s): no session could ever reach it", c.AdminIdleTimeout, c.AdminMaxAge)
@@ -258,6 +313,23 @@ func validAppID(s string) bool {
 	}
 	for _, r := range s[2:] {
 		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
+}
+
+func validHeaderName(h string) bool {
+	if h == "" {
+		return false
+	}
+	for _, r := range h {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
 			return false
 		}
 	}

@@ -16,8 +16,52 @@ func TestZeroConfigRunsInDevelopmentWithSQLiteAndDemoWeChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":8080" || !c.UsesSQLite() || !c.DemoMode() || c.Production() || c.WeChatAPIBase != DefaultWeChatAPIBase || c.TokenTTL != 7*24*time.Hour {
+	if c.Addr != "127.0.0.1:8080" || !c.AddrDefaulted || !c.UsesSQLite() || !c.DemoMode() || c.Production() || c.WeChatAPIBase != DefaultWeChatAPIBase || c.TokenTTL != 7*24*time.Hour {
 		t.Fatalf("defaults = %+v", c)
+	}
+	if c.MetricsAddr != "127.0.0.1:9464" || c.ClientIPHeader != "X-Forwarded-For" || !c.LegacyPhone {
+		t.Fatalf("defaults = %+v", c)
+	}
+}
+
+// Demo mode's fake WeChat hands out session keys and access tokens: it stays
+// on loopback unless the operator names an address; a real deployment
+// listens on every interface by default.
+func TestOnlyDemoModeDefaultsToLoopback(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		env  map[string]string
+		addr string
+	}{
+		{"demo mode", nil, "127.0.0.1:8080"},
+		{"demo mode with an address", map[string]string{"MPAUTH_ADDR": ":9000"}, ":9000"},
+		{"a real mini program", map[string]string{"WECHAT_APPID": "wx1234567890abcdef", "WECHAT_SECRET": "s"}, ":8080"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := Load(envOf(c.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Addr != c.addr || cfg.AddrDefaulted != (c.env["MPAUTH_ADDR"] == "") {
+				t.Fatalf("Addr = %q (defaulted %v), want %q", cfg.Addr, cfg.AddrDefaulted, c.addr)
+			}
+		})
+	}
+}
+
+func TestOperatorSettings(t *testing.T) {
+	c, err := Load(envOf(map[string]string{
+		"MPAUTH_METRICS_ADDR": "0.0.0.0:9464", "MPAUTH_METRICS_TOKEN": "0123456789abcdef0123",
+		"MPAUTH_CLIENT_IP_HEADER": "x-real-ip", "MPAUTH_LEGACY_PHONE": "off",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsAddr != "0.0.0.0:9464" || c.MetricsToken.Reveal() != "0123456789abcdef0123" || c.ClientIPHeader != "X-Real-Ip" || c.LegacyPhone {
+		t.Fatalf("config = %+v", c)
+	}
+	if c, err := Load(envOf(map[string]string{"MPAUTH_METRICS_ADDR": "off"})); err != nil || c.MetricsAddr != "" {
+		t.Fatalf("MPAUTH_METRICS_ADDR=off: %q %v", c.MetricsAddr, err)
 	}
 }
 
@@ -44,6 +88,11 @@ func TestEachBadSettingNamesItsVariable(t *testing.T) {
 		{"pprof on every interface", map[string]string{"MPAUTH_PPROF_ADDR": ":6060"}, "must be a loopback address"},
 		{"pprof on a public address", map[string]string{"MPAUTH_PPROF_ADDR": "10.1.2.3:6060"}, "must be a loopback address"},
 		{"pprof without a port", map[string]string{"MPAUTH_PPROF_ADDR": "127.0.0.1"}, "MPAUTH_PPROF_ADDR"},
+		{"metrics on every interface without a token", map[string]string{"MPAUTH_METRICS_ADDR": ":9464"}, "set MPAUTH_METRICS_TOKEN"},
+		{"metrics without a port", map[string]string{"MPAUTH_METRICS_ADDR": "127.0.0.1"}, "MPAUTH_METRICS_ADDR"},
+		{"metrics token too short", map[string]string{"MPAUTH_METRICS_TOKEN": "short"}, "MPAUTH_METRICS_TOKEN is too short"},
+		{"client ip header not a header", map[string]string{"MPAUTH_CLIENT_IP_HEADER": "X Real IP"}, "MPAUTH_CLIENT_IP_HEADER"},
+		{"legacy phone neither on nor off", map[string]string{"MPAUTH_LEGACY_PHONE": "maybe"}, "MPAUTH_LEGACY_PHONE"},
 		{"production without key", map[string]string{"MPAUTH_ENV": "production", "DATABASE_URL": "postgres://u@h/db", "WECHAT_APPID": "wx1234567890abcdef", "WECHAT_SECRET": "s"}, "MPAUTH_SECRET_KEY is required in production"},
 		{"production on sqlite", map[string]string{"MPAUTH_ENV": "production", "MPAUTH_SECRET_KEY": goodKey, "WECHAT_APPID": "wx1234567890abcdef", "WECHAT_SECRET": "s"}, "DATABASE_URL is required in production"},
 		{"production in demo mode", map[string]string{"MPAUTH_ENV": "production", "MPAUTH_SECRET_KEY": goodKey, "DATABASE_URL": "postgres://u@h/db"}, "WECHAT_APPID and WECHAT_SECRET are required in production"},

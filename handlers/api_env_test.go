@@ -53,6 +53,7 @@ type envOptions struct {
 	wechatTimeout  time.Duration // per attempt; default the client's
 	wechatBaseURL  string        // default the fake; a closed port plays "WeChat down"
 	trustedProxies []string
+	legacyOff      bool // MPAUTH_LEGACY_PHONE=off
 }
 
 type clock struct {
@@ -114,7 +115,7 @@ func newAPIEnv(t testing.TB, opt envOptions) *apiEnv {
 	auth := &services.Auth{Store: store, WeChat: client, Logger: logger, Now: clk.Now, DefaultAppID: appA,
 		LoginPerIP: services.NewLimiter(opt.loginPerIP)}
 	phones := &services.Phones{Store: store, WeChat: client, Logger: logger, Now: clk.Now,
-		PerUser: services.NewLimiter(opt.phonePerUsr)}
+		PerUser: &services.SharedLimiter{Store: store, Name: "phone_per_user", Limit: opt.phonePerUsr}, LegacyDisabled: opt.legacyOff}
 	h, err := handlers.NewServer(handlers.Deps{
 		Logger:         logger,
 		TrustedProxies: opt.trustedProxies,

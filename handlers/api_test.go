@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -208,21 +209,52 @@ func TestEveryDecryptionFailureLooksTheSame(t *testing.T) {
 	if norm := requestIDField.ReplaceAll(r.Raw, []byte(`"requestId":""`)); !bytes.Equal(norm, first) {
 		t.Fatalf("foreign data: %s differs from %s", norm, first)
 	}
-	// Five failures discard the key: even good ciphertext now needs a new login.
-	r = e.call("POST", "/api/v1/phone", token, map[string]string{"encryptedData": good.EncryptedData, "iv": good.IV})
-	if r.errorCode() != "relogin_required" {
-		t.Fatalf("after 5 failures good ciphertext must be refused: %s", r.Raw)
+	// Five failures spend the day's budget: even good ciphertext is now
+	// refused, and a new login (WeChat may hand back the same key) does not
+	// bring the budget back.
+	refused := func(token string, ev fakewechat.PhoneEvent) {
+		t.Helper()
+		r := e.call("POST", "/api/v1/phone", token, map[string]string{"encryptedData": ev.EncryptedData, "iv": ev.IV})
+		if r.Status != 429 || r.errorCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
+			t.Fatalf("legacy data after 5 failures: %d %s, want 429 rate_limited with Retry-After", r.Status, r.Raw)
+		}
+		if secs, _ := strconv.Atoi(r.Header.Get("Retry-After")); secs < 23*3600 || secs > 24*3600 {
+			t.Fatalf("Retry-After = %s s, want about a day", r.Header.Get("Retry-After"))
+		}
 	}
+	refused(token, good)
 	if _, err := e.store.GetPhoneBinding(context.Background(), userID); err == nil {
-		t.Fatal("a phone was bound after the failure cap")
+		t.Fatal("a phone was bound after the failure budget was spent")
 	}
 	if n := e.countAudit("event = 'phone_encrypted' AND result = 'failure' AND reason <> ''"); n != 6 {
 		t.Fatalf("failure audit rows with a precise reason = %d, want 6", n)
 	}
 	token, _ = e.login(appA, "gina")
+	refused(token, e.devicePhone(appA, "gina", "+8613600136000"))
+	// The code flow is not limited by the legacy budget.
+	if r := e.call("POST", "/api/v1/phone", token, map[string]string{"code": e.devicePhone(appA, "gina", "+8613600136000").Code}); r.Status != 200 {
+		t.Fatalf("the code flow with the legacy budget spent: %d %s", r.Status, r.Raw)
+	}
+	// A day after the first failure, legacy data works again.
+	e.now.Advance(24*time.Hour + time.Second)
+	token, _ = e.login(appA, "gina")
 	fresh := e.devicePhone(appA, "gina", "+8613600136000")
 	if r := e.call("POST", "/api/v1/phone", token, map[string]string{"encryptedData": fresh.EncryptedData, "iv": fresh.IV}); r.Status != 200 {
-		t.Fatalf("after re-login: %d %s", r.Status, r.Raw)
+		t.Fatalf("a day later: %d %s", r.Status, r.Raw)
+	}
+}
+
+// MPAUTH_LEGACY_PHONE=off refuses encryptedData and says what to send.
+func TestLegacyDataCanBeTurnedOff(t *testing.T) {
+	e := newAPIEnv(t, envOptions{legacyOff: true})
+	token, _ := e.login(appA, "olga")
+	ev := e.devicePhone(appA, "olga", "+8613600136111")
+	r := e.call("POST", "/api/v1/phone", token, map[string]string{"encryptedData": ev.EncryptedData, "iv": ev.IV})
+	if r.Status != 400 || r.errorCode() != "not_supported" || !strings.Contains(string(r.Raw), "code") {
+		t.Fatalf("legacy data with MPAUTH_LEGACY_PHONE=off: %d %s", r.Status, r.Raw)
+	}
+	if r := e.call("POST", "/api/v1/phone", token, map[string]string{"code": ev.Code}); r.Status != 200 {
+		t.Fatalf("the code flow with legacy off: %d %s", r.Status, r.Raw)
 	}
 }
 

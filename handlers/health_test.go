@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/mpauth/mpauth/dbtest"
 	"github.com/mpauth/mpauth/handlers"
 	"github.com/mpauth/mpauth/migrations"
@@ -43,26 +45,54 @@ func TestReadinessFollowsTheDatabase(t *testing.T) {
 	}
 }
 
-func TestMetricsAreExposed(t *testing.T) {
-	h, _ := handlers.NewServer(handlers.Deps{})
+// Metrics are for operators: served by the operator handler on its own
+// listener, never by the public router, whatever the request looks like.
+func TestMetricsAreServedToOperatorsOnly(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	h, _ := handlers.NewServer(handlers.Deps{Registry: reg})
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
-	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, path := range []string{"/metrics", "/metrics/", "/api/v1/../../metrics"} {
+		rec = httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != http.StatusNotFound || strings.Contains(rec.Body.String(), "mpauth_") {
+			t.Fatalf("the public router answered GET %s: %d\n%.300s", path, rec.Code, rec.Body.String())
+		}
+	}
+	scrape := func(h http.Handler, auth string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	rec = scrape(handlers.NewOperatorHandler(reg, ""), "")
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `mpauth_http_requests_total{method="GET",route="/healthz",status="200"} 1`) {
-		t.Fatalf("metrics: %d\n%s", rec.Code, rec.Body.String())
+		t.Fatalf("operator metrics: %d\n%s", rec.Code, rec.Body.String())
+	}
+	withToken := handlers.NewOperatorHandler(reg, "0123456789abcdef")
+	for _, auth := range []string{"", "Bearer wrong", "Basic MDEyMzQ1Njc4OWFiY2RlZg==", "Bearer 0123456789abcdefX"} {
+		if rec := scrape(withToken, auth); rec.Code != http.StatusUnauthorized || strings.Contains(rec.Body.String(), "mpauth_") {
+			t.Fatalf("scrape with %q: %d", auth, rec.Code)
+		}
+	}
+	if rec := scrape(withToken, "Bearer 0123456789abcdef"); rec.Code != 200 {
+		t.Fatalf("scrape with the token: %d", rec.Code)
 	}
 }
 
 // A client inventing request methods must not mint a metric series per
 // method: series live as long as the process.
 func TestMetricsFoldUnknownMethods(t *testing.T) {
-	h, _ := handlers.NewServer(handlers.Deps{})
+	reg := prometheus.NewRegistry()
+	h, _ := handlers.NewServer(handlers.Deps{Registry: reg})
 	for i := range 50 {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(fmt.Sprintf("INVENTED%d", i), "/healthz", nil))
 	}
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	handlers.NewOperatorHandler(reg, "").ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body := rec.Body.String()
 	if strings.Contains(body, "INVENTED") {
 		t.Fatalf("an invented method became a label value:\n%s", body)

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // routes lists every route and middleware on one screen.
@@ -15,7 +14,6 @@ func (s *Server) routes(r *gin.Engine) {
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.deps.Registry, promhttp.HandlerOpts{})))
 
 	if api := s.deps.API; api != nil {
 		v1 := r.Group("/api/v1", s.apiTimeout(), s.bodyLimit(maxAPIBody))

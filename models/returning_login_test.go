@@ -10,7 +10,7 @@ import (
 	"github.com/mpauth/mpauth/models"
 )
 
-func TestReturningLoginIsOneStatementThatAppliesOnlyToWhatWasRead(t *testing.T) {
+func TestReturningLoginIsOneStatementThatAppliesOnlyToAnActiveReturningUser(t *testing.T) {
 	st := dbtest.New(t)
 	ctx := context.Background()
 	const app = "wx0000000000000001"
@@ -18,32 +18,31 @@ func TestReturningLoginIsOneStatementThatAppliesOnlyToWhatWasRead(t *testing.T) 
 		t.Fatal(err)
 	}
 	u, id := newUserWithIdentity(t, st, app, "oR")
-
-	cand, err := st.FindLoginCandidate(ctx, app, "oR")
 	if st.Dialect() == models.SQLite {
 		// SQLite logins take the transactional path.
-		if !errors.Is(err, models.ErrNotSupported) {
-			t.Fatalf("candidate on SQLite: %v, want ErrNotSupported", err)
-		}
-		if ok, err := st.RecordReturningLogin(ctx, models.ReturningLogin{}); ok || !errors.Is(err, models.ErrNotSupported) {
+		if _, ok, err := st.RecordReturningLogin(ctx, models.ReturningLogin{}); ok || !errors.Is(err, models.ErrNotSupported) {
 			t.Fatalf("returning login on SQLite: %v %v, want ErrNotSupported", ok, err)
 		}
 		return
 	}
-	if err != nil || cand.IdentityID != id.ID || cand.UserID != u.ID || cand.Status != models.UserActive || cand.PhoneBound {
-		t.Fatalf("candidate: %+v %v", cand, err)
-	}
-	if _, err := st.FindLoginCandidate(ctx, app, "oNOBODY"); !errors.Is(err, models.ErrNotFound) {
-		t.Fatalf("candidate of an unknown openid: %v, want ErrNotFound", err)
-	}
 
 	at := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
-	login := func(key, request string) (bool, error) {
+	loginAs := func(openid, key, request string) (models.ReturningLogged, bool, error) {
 		return st.RecordReturningLogin(ctx, models.ReturningLogin{
-			Candidate: cand, UnionID: "uR", SessionKey: key, At: at,
-			Session: models.LoginSession{TokenHash: []byte(request + "-hash-0000000000000000000000"), AppID: app, ExpiresAt: at.Add(time.Hour), IP: "10.0.0.1", UserAgent: "ua"},
-			Audit:   models.LoginAudit{AppID: app, Event: models.EventLogin, Result: models.ResultSuccess, IP: "10.0.0.1", UserAgent: "ua", RequestID: request},
+			AppID: app, OpenID: openid, UnionID: "uR", SessionKey: key, At: at,
+			Session: models.LoginSession{TokenHash: []byte(request + "-hash-0000000000000000000000"), ExpiresAt: at.Add(time.Hour), IP: "10.0.0.1", UserAgent: "ua"},
+			Audit:   models.LoginAudit{Event: models.EventLogin, RequestID: request},
 		})
+	}
+	login := func(key, request string) (bool, error) {
+		found, ok, err := loginAs("oR", key, request)
+		if ok && (found.IdentityID != id.ID || found.UserID != u.ID || found.PhoneBound) {
+			t.Fatalf("the login found %+v, want identity %d of user %s, no phone", found, id.ID, u.ID)
+		}
+		return ok, err
+	}
+	if _, ok, err := loginAs("oNOBODY", "a2V5MWtleTFrZXkxa2V5MQ==", "req-0"); ok || err != nil {
+		t.Fatalf("returning login of an unknown openid: %v %v, want not applied", ok, err)
 	}
 	if ok, err := login("a2V5MWtleTFrZXkxa2V5MQ==", "req-1"); !ok || err != nil {
 		t.Fatalf("first returning login: %v %v", ok, err)
@@ -84,12 +83,12 @@ func TestReturningLoginIsOneStatementThatAppliesOnlyToWhatWasRead(t *testing.T) 
 		t.Fatal("a failed returning login replaced the session key")
 	}
 
-	// Blocked between the read and the write: nothing is written.
+	// A blocked user's login is not applied: nothing is written.
 	if err := st.SetUserStatus(ctx, u.ID, models.UserBlocked, "test"); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := login("a2V5M2tleTNrZXkza2V5Mw==", "req-3"); ok || err != nil {
-		t.Fatalf("login of a user blocked since the read: %v %v, want not applied", ok, err)
+		t.Fatalf("login of a blocked user: %v %v, want not applied", ok, err)
 	}
 	if s, a, _, _ := counts(); s != 2 || a != 2 {
 		t.Fatalf("a refused returning login wrote %d sessions, %d audit rows", s-2, a-2)

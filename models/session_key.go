@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -21,7 +20,6 @@ type SessionKeyRow struct {
 	PreviousKeyID      *int64
 	PreviousIssuedAt   *time.Time
 	CurrentFingerprint []byte
-	DecryptFailures    int
 	UpdatedAt          time.Time
 }
 
@@ -32,10 +30,19 @@ type SessionKeys struct {
 	Current, Previous string
 	CurrentIssuedAt   time.Time
 	PreviousIssuedAt  time.Time
-	DecryptFailures   int
 }
 
-func sessionKeyAAD(identityID int64) []byte {
+// sessionKeyAAD binds a sealed session key to its WeChat user, (app,
+// openid): copied into another identity's row it does not open. Known before
+// the identity's row is read, it lets a returning login seal the key and
+// write it in the same statement that finds the row.
+func sessionKeyAAD(appID, openID string) []byte {
+	return []byte("session_keys:" + appID + "\x00" + openID)
+}
+
+// legacySessionKeyAAD is how earlier releases bound a sealed key: to the
+// row id. Such keys still open, until the user's next login replaces them.
+func legacySessionKeyAAD(identityID int64) []byte {
 	return []byte("session_keys:" + strconv.FormatInt(identityID, 10))
 }
 
@@ -44,8 +51,8 @@ func sessionKeyAAD(identityID int64) []byte {
 // refreshes the issue time, so previous stays useful. One statement: the
 // fingerprints tell the database which case it is, and ON CONFLICT takes the
 // row lock that keeps two logins of one identity from losing a key.
-func (s *Store) StoreSessionKey(ctx context.Context, identityID int64, key string) error {
-	aad := sessionKeyAAD(identityID)
+func (s *Store) StoreSessionKey(ctx context.Context, ident WeChatIdentity, key string) error {
+	identityID, aad := ident.ID, sessionKeyAAD(ident.AppID, ident.OpenID)
 	ct, kid, err := s.keys.Seal([]byte(key), aad)
 	if err != nil {
 		return err
@@ -53,17 +60,18 @@ func (s *Store) StoreSessionKey(ctx context.Context, identityID int64, key strin
 	fp := s.keys.Fingerprint([]byte(key), aad)
 	now := s.Now()
 	return translate(s.conn(ctx).Exec(`INSERT INTO session_keys
-	(identity_id, current_ciphertext, current_key_id, current_issued_at, current_fingerprint, decrypt_failures, updated_at)
-VALUES (?, ?, ?, ?, ?, 0, ?)
+	(identity_id, current_ciphertext, current_key_id, current_issued_at, current_fingerprint, updated_at)
+VALUES (?, ?, ?, ?, ?, ?)
 `+onSessionKeyConflict,
 		identityID, ct, kid, now, fp, now).Error)
 }
 
 // onSessionKeyConflict ends an INSERT INTO session_keys of a new current
 // key: on an existing row the old current becomes previous unless WeChat sent
-// the key we hold (same fingerprint), and the failure count starts again.
-// A row with no fingerprint (written before migration 00003) counts as
-// rotated.
+// the key we hold (same fingerprint).
+// A row with no fingerprint (written before migration 00003), or sealed
+// under the row-id binding of earlier releases, counts as rotated: previous
+// then holds the key we had, never something lost.
 const onSessionKeyConflict = `ON CONFLICT (identity_id) DO UPDATE SET
 	previous_ciphertext = CASE WHEN ` + sameKey + ` THEN session_keys.previous_ciphertext ELSE session_keys.current_ciphertext END,
 	previous_key_id     = CASE WHEN ` + sameKey + ` THEN session_keys.previous_key_id ELSE session_keys.current_key_id END,
@@ -72,26 +80,36 @@ const onSessionKeyConflict = `ON CONFLICT (identity_id) DO UPDATE SET
 	current_key_id      = excluded.current_key_id,
 	current_issued_at   = excluded.current_issued_at,
 	current_fingerprint = excluded.current_fingerprint,
-	decrypt_failures    = 0,
 	updated_at          = excluded.updated_at`
 
 const sameKey = "session_keys.current_fingerprint = excluded.current_fingerprint"
 
-// LoadSessionKeys opens an identity's keys. ErrNotFound when the keys were
-// discarded (too many failed decryptions) or never stored.
+// LoadSessionKeys opens an identity's keys. ErrNotFound when none was stored.
 func (s *Store) LoadSessionKeys(ctx context.Context, identityID int64) (SessionKeys, error) {
-	var row SessionKeyRow
-	if err := s.conn(ctx).Where("identity_id = ?", identityID).Take(&row).Error; err != nil {
+	var row struct {
+		SessionKeyRow
+		AppID  string
+		OpenID string `gorm:"column:openid"`
+	}
+	err := s.conn(ctx).Table("session_keys AS sk").Select("sk.*, i.app_id, i.openid").
+		Joins("JOIN wechat_identities i ON i.id = sk.identity_id").Where("sk.identity_id = ?", identityID).Take(&row).Error
+	if err != nil {
 		return SessionKeys{}, translate(err)
 	}
-	aad := sessionKeyAAD(identityID)
-	cur, err := s.keys.Open(row.CurrentCiphertext, row.CurrentKeyID, aad)
+	open := func(ct []byte, keyID int64) ([]byte, error) {
+		plain, err := s.keys.Open(ct, keyID, sessionKeyAAD(row.AppID, row.OpenID))
+		if err != nil {
+			plain, err = s.keys.Open(ct, keyID, legacySessionKeyAAD(identityID))
+		}
+		return plain, err
+	}
+	cur, err := open(row.CurrentCiphertext, row.CurrentKeyID)
 	if err != nil {
 		return SessionKeys{}, err
 	}
-	out := SessionKeys{Current: string(cur), CurrentIssuedAt: row.CurrentIssuedAt, DecryptFailures: row.DecryptFailures}
+	out := SessionKeys{Current: string(cur), CurrentIssuedAt: row.CurrentIssuedAt}
 	if row.PreviousCiphertext != nil && row.PreviousKeyID != nil {
-		if prev, err := s.keys.Open(row.PreviousCiphertext, *row.PreviousKeyID, aad); err == nil {
+		if prev, err := open(row.PreviousCiphertext, *row.PreviousKeyID); err == nil {
 			out.Previous = string(prev)
 			if row.PreviousIssuedAt != nil {
 				out.PreviousIssuedAt = *row.PreviousIssuedAt
@@ -99,26 +117,6 @@ func (s *Store) LoadSessionKeys(ctx context.Context, identityID int64) (SessionK
 		}
 	}
 	return out, nil
-}
-
-// RecordDecryptFailure counts a failed decryption and discards the keys once
-// the count reaches limit, so the ciphertext endpoint cannot serve as a
-// padding oracle: the attacker gets `limit` guesses, then a re-login wall.
-// It reports whether the keys were discarded.
-func (s *Store) RecordDecryptFailure(ctx context.Context, identityID int64, limit int) (discarded bool, err error) {
-	res := s.conn(ctx).Model(&SessionKeyRow{}).Where("identity_id = ?", identityID).
-		Update("decrypt_failures", gorm.Expr("decrypt_failures + 1"))
-	if res.Error != nil {
-		return false, translate(res.Error)
-	}
-	res = s.conn(ctx).Where("identity_id = ? AND decrypt_failures >= ?", identityID, limit).Delete(&SessionKeyRow{})
-	return res.RowsAffected > 0, translate(res.Error)
-}
-
-// ResetDecryptFailures clears the failure count after a good decryption.
-func (s *Store) ResetDecryptFailures(ctx context.Context, identityID int64) error {
-	return translate(s.conn(ctx).Model(&SessionKeyRow{}).Where("identity_id = ? AND decrypt_failures > 0", identityID).
-		Update("decrypt_failures", 0).Error)
 }
 
 // lockingClause is SELECT ... FOR UPDATE on PostgreSQL; SQLite has no row

@@ -2,12 +2,11 @@ package services
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
 	"time"
-
-	"golang.org/x/sync/singleflight"
 
 	"github.com/mpauth/mpauth/models"
 	"github.com/mpauth/mpauth/wechat"
@@ -29,8 +28,7 @@ type Auth struct {
 	DefaultAppID string        // used when a login names no appid
 	LoginPerIP   *Limiter
 
-	flight singleflight.Group
-	replay loginReplay // answers by code, for double taps and retries
+	codes exchangeOnce // one WeChat exchange per code, for the deployment
 }
 
 // LoginInput is a login request.
@@ -50,8 +48,10 @@ type LoginResult struct {
 }
 
 // Login exchanges a wx.login code for our own login token. The same code
-// sent twice (double tap, retry, parallel requests) reaches WeChat once and
-// gets the same result; WeChat would answer the second exchange with 40163.
+// sent again (double tap, retry, parallel requests, on any instance) reaches
+// WeChat once and gets the same login; WeChat would answer a second exchange
+// with 40163. A repeat whose login has ended since (logout, revocation) is
+// refused with invalid_code, never answered with the dead token.
 func (a *Auth) Login(ctx context.Context, in LoginInput) (LoginResult, error) {
 	appID, err := a.resolveApp(ctx, in.AppID)
 	if err != nil {
@@ -65,41 +65,69 @@ func (a *Auth) Login(ctx context.Context, in LoginInput) (LoginResult, error) {
 		writeFailureAudit(ctx, a.Store, a.logger(), auditRow(models.EventLogin, appID, "", in.Meta, err))
 		return LoginResult{}, err
 	}
-	key := newReplayKey(appID, in.Code)
-	if res, ok := a.replay.get(key, a.now()); ok {
-		return res, nil
-	}
-	v, err, _ := a.flight.Do(string(key[:]), func() (any, error) {
-		if res, ok := a.replay.get(key, a.now()); ok {
-			return res, nil
-		}
-		// The exchange outlives a client that hung up: a second request with the
-		// same code must find the result, because WeChat will not answer twice.
-		res, err := a.login(context.WithoutCancel(ctx), appID, in)
-		if err == nil {
-			a.replay.put(key, res, a.now())
-		}
-		return res, err
+	hash := codeHash("login", appID, in.Code)
+	c, err := a.codes.do(ctx, a.Store, a.logger(), hash, a.now, func(ctx context.Context) (string, []byte, bool, error) {
+		res, answer, err := a.login(ctx, appID, in, hash)
+		return res.UserID, answer, true, err
 	})
 	if err != nil {
 		return LoginResult{}, err
 	}
-	return v.(LoginResult), nil
+	var ans loginAnswer
+	if err := json.Unmarshal(c.result, &ans); err != nil {
+		return LoginResult{}, &Error{Code: CodeInternal, Message: "Something went wrong on our side; try again later.", Cause: err}
+	}
+	if c.duplicate {
+		// Another request's login, perhaps minutes ago: it must still be
+		// alive, and whether a phone is bound is read as it is now.
+		if _, err := a.Store.ActiveSessionByHash(ctx, HashToken(ans.Token), a.now()); errors.Is(err, models.ErrNotFound) {
+			return LoginResult{}, errCodeLoginEnded
+		} else if err != nil {
+			return LoginResult{}, storeError(err)
+		}
+		_, err := a.Store.GetPhoneBinding(ctx, c.userID)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return LoginResult{}, storeError(err)
+		}
+		ans.PhoneBound = err == nil
+	}
+	return LoginResult{Token: ans.Token, ExpiresAt: ans.ExpiresAt.UTC(), UserID: c.userID, PhoneBound: ans.PhoneBound, IsNew: ans.IsNew}, nil
 }
 
-func (a *Auth) login(ctx context.Context, appID string, in LoginInput) (LoginResult, error) {
+// loginAnswer is what a login leaves in its code's claim for duplicates.
+type loginAnswer struct {
+	Token      string    `json:"token"`
+	ExpiresAt  time.Time `json:"expiresAt"`
+	PhoneBound bool      `json:"phoneBound"`
+	IsNew      bool      `json:"isNew"`
+}
+
+// answerFor is the claim's answer for a login, written with the login.
+func answerFor(hash []byte, res LoginResult) (models.CodeAnswer, error) {
+	b, err := json.Marshal(loginAnswer{Token: res.Token, ExpiresAt: res.ExpiresAt, PhoneBound: res.PhoneBound, IsNew: res.IsNew})
+	return models.CodeAnswer{Hash: hash, UserID: res.UserID, Result: b}, err
+}
+
+var errCodeLoginEnded = &Error{
+	Code:    CodeInvalidCode,
+	Message: "This login code was already used, and that login has ended since; call wx.login again and log in with the new code.",
+}
+
+// login makes the one exchange of a claimed code and writes the login,
+// with the code's answer for duplicates (claim names the code).
+func (a *Auth) login(ctx context.Context, appID string, in LoginInput, claim []byte) (LoginResult, []byte, error) {
 	sess, err := a.WeChat.Code2Session(ctx, appID, in.Code)
 	if err != nil {
 		err = loginError(err)
 		writeFailureAudit(ctx, a.Store, a.logger(), auditRow(models.EventLogin, appID, "", in.Meta, err))
-		return LoginResult{}, err
+		return LoginResult{}, nil, err
 	}
-	res, done, err := a.returningLogin(ctx, appID, sess, in.Meta)
+	res, answer, done, err := a.returningLogin(ctx, appID, sess, in.Meta, claim)
 	if !done {
 		// A first login racing another first login of the same openid loses
 		// the unique index; the retry then finds the winner's identity.
 		for attempt := 0; ; attempt++ {
-			res, err = a.persistLogin(ctx, appID, sess, in.Meta)
+			res, answer, err = a.persistLogin(ctx, appID, sess, in.Meta, claim)
 			if !errors.Is(err, models.ErrConflict) || attempt == 1 {
 				break
 			}
@@ -111,63 +139,59 @@ func (a *Auth) login(ctx context.Context, appID string, in LoginInput) (LoginRes
 			err = storeError(err)
 		}
 		writeFailureAudit(ctx, a.Store, a.logger(), auditRow(models.EventLogin, appID, userIDOf(err), in.Meta, err))
-		return LoginResult{}, err
+		return LoginResult{}, nil, err
 	}
-	return res, nil
+	return res, answer, nil
 }
 
 // returningLogin is the fast path of a returning user's login on
-// PostgreSQL: one read, then every write in one atomic statement (2 round
-// trips; the transaction below takes 7). done is false when the path does
-// not apply (a first login, SQLite, or the user changed between the read and
-// the write); nothing was written then.
-func (a *Auth) returningLogin(ctx context.Context, appID string, sess wechat.Session, m Meta) (res LoginResult, done bool, err error) {
+// PostgreSQL: every read and write in one atomic statement (1 round trip;
+// the transaction below takes 8). done is false when the path does not
+// apply (a first login, a blocked user, SQLite); nothing was written then.
+func (a *Auth) returningLogin(ctx context.Context, appID string, sess wechat.Session, m Meta, claim []byte) (res LoginResult, answer []byte, done bool, err error) {
 	if !a.Store.WritesInOneStatement() {
-		return res, false, nil
-	}
-	err = a.Store.WithConn(ctx, func(c *models.Store) error {
-		res, done, err = a.returningLoginOn(ctx, c, appID, sess, m)
-		return err
-	})
-	return res, done || err != nil, err
-}
-
-func (a *Auth) returningLoginOn(ctx context.Context, st *models.Store, appID string, sess wechat.Session, m Meta) (res LoginResult, done bool, err error) {
-	cand, err := st.FindLoginCandidate(ctx, appID, sess.OpenID)
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-		return res, false, nil
-	case err != nil:
-		return res, true, err
-	case cand.Status == models.UserBlocked:
-		return res, true, &Error{Code: CodeUserBlocked, Message: blockedMessage, Cause: &blockedError{userID: cand.UserID}}
+		return res, nil, false, nil
 	}
 	now := a.now()
 	token, hash := newLoginToken()
-	l := models.ReturningLogin{
-		Candidate: cand, UnionID: sess.UnionID, SessionKey: sess.SessionKey.Reveal(), At: now,
+	res = LoginResult{Token: token, ExpiresAt: now.Add(a.tokenTTL())}
+	ans, err := answerFor(claim, res)
+	if err != nil {
+		return LoginResult{}, nil, true, err
+	}
+	found, ok, err := a.Store.RecordReturningLogin(ctx, models.ReturningLogin{
+		AppID: appID, OpenID: sess.OpenID, UnionID: sess.UnionID, SessionKey: sess.SessionKey.Reveal(), At: now,
 		Session: models.LoginSession{
-			TokenHash: hash, AppID: appID, ExpiresAt: now.Add(a.tokenTTL()),
+			TokenHash: hash, ExpiresAt: res.ExpiresAt,
 			IP: clip(m.IP, 64), UserAgent: clip(m.UserAgent, 512),
 		},
-		Audit: *auditRow(models.EventLogin, appID, cand.UserID, m, nil),
-	}
-	ok, err := st.RecordReturningLogin(ctx, l)
+		Audit:  models.LoginAudit{Event: models.EventLogin, RequestID: clip(m.RequestID, 64)},
+		Answer: &ans,
+	})
 	if err != nil || !ok {
-		return res, err != nil, err
+		return LoginResult{}, nil, err != nil, err
 	}
-	return LoginResult{Token: token, ExpiresAt: l.Session.ExpiresAt, UserID: cand.UserID, PhoneBound: cand.PhoneBound}, true, nil
+	// The stored answer was sealed before the statement found whether a
+	// phone is bound; duplicates read that afresh. This request's own
+	// answer (and that of duplicates on this instance) carries it.
+	res.UserID, res.PhoneBound = found.UserID, found.PhoneBound
+	ans, err = answerFor(claim, res)
+	return res, ans.Result, true, err
 }
 
 const blockedMessage = "This account has been blocked. Contact support if you think this is a mistake."
 
 // persistLogin writes the whole login in one transaction: identity, user,
-// session key, login session and audit row, or none of them. A returning
-// user's login is 7 round trips (BEGIN, 5 statements, COMMIT): each write
-// also reads what the login needs to know, by RETURNING.
-func (a *Auth) persistLogin(ctx context.Context, appID string, sess wechat.Session, m Meta) (LoginResult, error) {
+// session key, login session, the code's answer for duplicates and audit
+// row, or none of them. A returning user's login is 8 round trips (BEGIN, 6
+// statements, COMMIT): each write also reads what the login needs to know,
+// by RETURNING.
+func (a *Auth) persistLogin(ctx context.Context, appID string, sess wechat.Session, m Meta, claim []byte) (LoginResult, []byte, error) {
 	now := a.now()
-	var res LoginResult
+	var (
+		res LoginResult
+		ans models.CodeAnswer
+	)
 	err := a.Store.WithTx(ctx, func(tx *models.Store) error {
 		ident, err := tx.TouchIdentity(ctx, appID, sess.OpenID, sess.UnionID, now)
 		if errors.Is(err, models.ErrNotFound) {
@@ -183,7 +207,7 @@ func (a *Auth) persistLogin(ctx context.Context, appID string, sess wechat.Sessi
 		if user.Status == models.UserBlocked {
 			return &blockedError{userID: ident.UserID}
 		}
-		if err := tx.StoreSessionKey(ctx, ident.ID, sess.SessionKey.Reveal()); err != nil {
+		if err := tx.StoreSessionKey(ctx, ident, sess.SessionKey.Reveal()); err != nil {
 			return err
 		}
 		token, hash := newLoginToken()
@@ -196,13 +220,19 @@ func (a *Auth) persistLogin(ctx context.Context, appID string, sess wechat.Sessi
 			return err
 		}
 		res.Token, res.ExpiresAt, res.UserID, res.PhoneBound = token, ls.ExpiresAt, ident.UserID, user.PhoneBound
+		if ans, err = answerFor(claim, res); err != nil {
+			return err
+		}
+		if err := tx.CompleteCodeClaim(ctx, ans, now); err != nil {
+			return err
+		}
 		return tx.AppendLoginAudit(ctx, auditRow(models.EventLogin, appID, ident.UserID, m, nil))
 	})
 	var be *blockedError
 	if errors.As(err, &be) {
-		return LoginResult{}, &Error{Code: CodeUserBlocked, Message: blockedMessage, Cause: be}
+		return LoginResult{}, nil, &Error{Code: CodeUserBlocked, Message: blockedMessage, Cause: be}
 	}
-	return res, err
+	return res, ans.Result, err
 }
 
 // newIdentity creates a first login's identity: for the user who already

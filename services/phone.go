@@ -2,10 +2,10 @@ package services
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/mpauth/mpauth/models"
@@ -22,33 +22,81 @@ type Phones struct {
 	Metrics   *wechat.Metrics
 	Now       func() time.Time
 	Watermark wechat.WatermarkWindow
-	PerUser   *Limiter // paid calls per user
-	PerOpenID *Limiter // paid calls per openid (identity)
-	PerIP     *Limiter
-	// MaxDecryptFailures discards a session key after this many failed
-	// decryptions (default 5): the cap that makes a padding oracle useless.
-	MaxDecryptFailures int
+	// PerUser limits paid calls (and legacy decryptions) per user, for the
+	// whole deployment: WeChat bills each.
+	PerUser *SharedLimiter
+	PerIP   *Limiter // per instance: a flood guard, see README
+	// LegacyDisabled refuses legacy encryptedData (MPAUTH_LEGACY_PHONE=off).
+	LegacyDisabled bool
+
+	codes exchangeOnce // one WeChat exchange per phone code, for the deployment
 }
 
+// The legacy flow's failure budget per (app, openid): whatever the cause,
+// at most legacyMaxFailures decryptions fail in any legacyWindow. A padding
+// oracle needs thousands of queries; this gives five a day, counted in the
+// database across instances, re-logins, key rotations and successes.
+const (
+	legacyMaxFailures = 5
+	legacyWindow      = 24 * time.Hour
+)
+
 // errDecryptFailed is the one answer to every legacy decryption failure:
-// base64, length, padding, JSON, watermark, stale or discarded key alike.
+// base64, length, padding, JSON, watermark, stale or missing key alike.
 // Distinguishable answers would make the endpoint a CBC padding oracle.
 var errDecryptFailed = &Error{
 	Code:    CodeReloginRequired,
 	Message: "The phone data could not be read with this login. Call wx.login, then ask for the phone number again.",
 }
 
-// BindByCode binds the number behind a getPhoneNumber code (base library 2.21.2+).
+var errLegacyDisabled = &Error{
+	Code:    CodeNotSupported,
+	Message: "This server does not accept encryptedData for phone numbers: send the getPhoneNumber \"code\" (base library 2.21.2+).",
+}
+
+// BindByCode binds the number behind a getPhoneNumber code (base library
+// 2.21.2+). The same code sent again (a double tap, a retry, on any
+// instance) is exchanged once, WeChat answering a second exchange with
+// 40029, and its user gets the same answer; anyone else holding the code
+// gets nothing from it.
 func (p *Phones) BindByCode(ctx context.Context, who Principal, code string, m Meta) (MaskedPhone, error) {
-	fail := func(err error) (MaskedPhone, error) {
-		writeFailureAudit(ctx, p.Store, p.logger(), auditRow(models.EventPhoneCode, who.AppID, who.UserID, m, err))
-		return MaskedPhone{}, err
-	}
 	// A malformed request is not an attempt: it is answered, never stored.
 	if err := validCode(code); err != nil {
 		return MaskedPhone{}, err
 	}
-	if err := p.allow(who, m); err != nil {
+	if ok, wait := p.PerIP.Allow(m.IP, p.now()); !ok {
+		err := &Error{Code: CodeRateLimited, Message: "Too many phone number requests; try again later.", RetryAfter: wait}
+		writeFailureAudit(ctx, p.Store, p.logger(), auditRow(models.EventPhoneCode, who.AppID, who.UserID, m, err))
+		return MaskedPhone{}, err
+	}
+	c, err := p.codes.do(ctx, p.Store, p.logger(), codeHash("phone", who.AppID, code), p.now, func(ctx context.Context) (string, []byte, bool, error) {
+		mp, err := p.exchangeAndBind(ctx, who, code, m)
+		if err != nil {
+			return "", nil, false, err
+		}
+		b, err := json.Marshal(mp)
+		return who.UserID, b, false, err
+	})
+	if err != nil {
+		return MaskedPhone{}, err
+	}
+	var mp MaskedPhone
+	if c.userID != who.UserID || json.Unmarshal(c.result, &mp) != nil {
+		err := &Error{Code: CodeInvalidCode, Message: "The phone code is invalid or expired; ask the user to tap the button again.", Cause: errors.New("phone code already used by another user")}
+		writeFailureAudit(ctx, p.Store, p.logger(), auditRow(models.EventPhoneCode, who.AppID, who.UserID, m, err))
+		return MaskedPhone{}, err
+	}
+	return mp, nil
+}
+
+// exchangeAndBind is the one exchange of a phone code: the user's paid-call
+// limit, WeChat, the billing count, the watermark and the binding.
+func (p *Phones) exchangeAndBind(ctx context.Context, who Principal, code string, m Meta) (MaskedPhone, error) {
+	fail := func(err error) (MaskedPhone, error) {
+		writeFailureAudit(ctx, p.Store, p.logger(), auditRow(models.EventPhoneCode, who.AppID, who.UserID, m, err))
+		return MaskedPhone{}, err
+	}
+	if err := p.allowPaid(ctx, who); err != nil {
 		return fail(err)
 	}
 	info, err := p.WeChat.PhoneNumber(ctx, who.AppID, code)
@@ -57,7 +105,7 @@ func (p *Phones) BindByCode(ctx context.Context, who Principal, code string, m M
 	}
 	now := p.now()
 	// WeChat bills the exchange, whatever we decide next.
-	if err := p.Store.CountPhoneVerification(context.WithoutCancel(ctx), who.AppID, now); err != nil {
+	if err := p.Store.CountPhoneVerification(ctx, who.AppID, now); err != nil {
 		p.logger().ErrorContext(ctx, "count phone verification", "err", err.Error())
 	}
 	if err := wechat.CheckWatermark(info.Watermark, who.AppID, now, p.Watermark); err != nil {
@@ -70,40 +118,56 @@ func (p *Phones) BindByCode(ctx context.Context, who Principal, code string, m M
 // current session key, then the previous one: a wx.login in the button's
 // callback rotates the key after WeChat made the ciphertext (the rotation
 // trap), and the previous key still opens it.
+//
+// Each attempt is counted against the user's failure budget before it is
+// made and given back if it succeeds, so that no number of racing requests
+// gets more than the budget's failed decryptions.
 func (p *Phones) BindByEncryptedData(ctx context.Context, who Principal, encryptedData, iv string, m Meta) (MaskedPhone, error) {
 	fail := func(err error) (MaskedPhone, error) {
 		writeFailureAudit(ctx, p.Store, p.logger(), auditRow(models.EventPhoneEncrypted, who.AppID, who.UserID, m, err))
 		return MaskedPhone{}, err
 	}
+	if p.LegacyDisabled {
+		return MaskedPhone{}, errLegacyDisabled
+	}
 	if len(encryptedData) > 8192 || len(iv) > 64 {
 		return MaskedPhone{}, &Error{Code: CodeInvalidRequest, Message: "\"encryptedData\" or \"iv\" is too long to be WeChat open data."}
 	}
-	if err := p.allow(who, m); err != nil {
+	if ok, wait := p.PerIP.Allow(m.IP, p.now()); !ok {
+		return fail(&Error{Code: CodeRateLimited, Message: "Too many phone number requests; try again later.", RetryAfter: wait})
+	}
+	if err := p.allowPaid(ctx, who); err != nil {
 		return fail(err)
 	}
-	keys, err := p.Store.LoadSessionKeys(ctx, who.IdentityID)
+	now := p.now()
+	attempt, ok, oldest, err := p.Store.TakeLegacyPhoneAttempt(context.WithoutCancel(ctx), who.IdentityID, now, now.Add(-legacyWindow), legacyMaxFailures)
 	if errors.Is(err, models.ErrNotFound) {
-		return fail(withCause(errDecryptFailed, errors.New("no session key: discarded after failures or never stored")))
+		return fail(errUnauthorized)
 	}
 	if err != nil {
 		return fail(storeError(err))
 	}
-	now := p.now()
+	if !ok {
+		return fail(&Error{
+			Code:       CodeRateLimited,
+			Message:    "Encrypted phone data failed to decrypt too often for this WeChat user, so it is refused for now. Send the getPhoneNumber \"code\" instead (base library 2.21.2+), or ask again after Retry-After.",
+			RetryAfter: oldest.Add(legacyWindow).Sub(now),
+			Cause:      fmt.Errorf("legacy decryption budget spent: %d failures in %s", legacyMaxFailures, legacyWindow),
+		})
+	}
+	keys, err := p.Store.LoadSessionKeys(ctx, who.IdentityID)
+	if errors.Is(err, models.ErrNotFound) {
+		return fail(withCause(errDecryptFailed, errors.New("no session key stored for this identity")))
+	}
+	if err != nil {
+		return fail(storeError(err))
+	}
 	info, used, derr := p.decrypt(keys, encryptedData, iv, who.AppID, now)
 	if derr != nil {
-		discarded, err := p.Store.RecordDecryptFailure(context.WithoutCancel(ctx), who.IdentityID, p.maxFailures())
-		if err != nil {
-			p.logger().ErrorContext(ctx, "record decrypt failure", "err", err.Error())
-		}
-		if discarded {
-			derr = fmt.Errorf("%w; session key discarded after %d failures", derr, p.maxFailures())
-		}
 		return fail(withCause(errDecryptFailed, derr))
 	}
-	if keys.DecryptFailures > 0 {
-		if err := p.Store.ResetDecryptFailures(ctx, who.IdentityID); err != nil {
-			p.logger().WarnContext(ctx, "reset decrypt failures", "err", err.Error())
-		}
+	if err := p.Store.ForgiveLegacyPhoneAttempt(context.WithoutCancel(ctx), attempt); err != nil {
+		p.logger().WarnContext(ctx, "forgive a successful legacy phone attempt", "err", err.Error())
 	}
 	if used == "previous" {
 		p.logger().InfoContext(ctx, "phone decrypted with the previous session key", "request_id", m.RequestID)
@@ -162,15 +226,15 @@ func (p *Phones) bind(ctx context.Context, who Principal, info wechat.PhoneInfo,
 	return MaskedPhone{CountryCode: cc, Masked: MaskPhone(number)}, nil
 }
 
-func (p *Phones) allow(who Principal, m Meta) error {
-	now := p.now()
-	for _, c := range []struct {
-		l   *Limiter
-		key string
-	}{{p.PerUser, who.UserID}, {p.PerOpenID, strconv.FormatInt(who.IdentityID, 10)}, {p.PerIP, m.IP}} {
-		if ok, wait := c.l.Allow(c.key, now); !ok {
-			return &Error{Code: CodeRateLimited, Message: "Too many phone number requests; try again later.", RetryAfter: wait}
-		}
+// allowPaid takes one of the user's paid calls, counted for the whole
+// deployment.
+func (p *Phones) allowPaid(ctx context.Context, who Principal) error {
+	ok, wait, err := p.PerUser.Allow(ctx, who.UserID, p.now())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &Error{Code: CodeRateLimited, Message: "Too many phone number requests; try again later.", RetryAfter: wait}
 	}
 	return nil
 }
@@ -196,13 +260,6 @@ func withCause(e *Error, cause error) *Error {
 	c := *e
 	c.Cause = cause
 	return &c
-}
-
-func (p *Phones) maxFailures() int {
-	if p.MaxDecryptFailures > 0 {
-		return p.MaxDecryptFailures
-	}
-	return 5
 }
 
 func (p *Phones) now() time.Time {
