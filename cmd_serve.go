@@ -224,6 +224,7 @@ func buildApp(ctx context.Context, cfg config.Config, store *models.Store, logge
 		Registry:       reg,
 		Ready:          func(ctx context.Context) error { return ready(ctx, store) },
 		TrustedProxies: cfg.TrustedProxies,
+		ClientIPHeader: cfg.ClientIPHeader,
 		Production:     cfg.Production(),
 		RequestTimeout: cfg.RequestTimeout,
 		API:            &handlers.APIDeps{Auth: auth, Phones: phones, OpenAPI: openAPISpec},

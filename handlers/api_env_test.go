@@ -53,7 +53,8 @@ type envOptions struct {
 	wechatTimeout  time.Duration // per attempt; default the client's
 	wechatBaseURL  string        // default the fake; a closed port plays "WeChat down"
 	trustedProxies []string
-	legacyOff      bool // MPAUTH_LEGACY_PHONE=off
+	legacyOff      bool   // MPAUTH_LEGACY_PHONE=off
+	clientIPHeader string // MPAUTH_CLIENT_IP_HEADER
 }
 
 type clock struct {
@@ -119,6 +120,7 @@ func newAPIEnv(t testing.TB, opt envOptions) *apiEnv {
 	h, err := handlers.NewServer(handlers.Deps{
 		Logger:         logger,
 		TrustedProxies: opt.trustedProxies,
+		ClientIPHeader: opt.clientIPHeader,
 		Ready:          func(ctx context.Context) error { return store.Ping(ctx) },
 		API:            &handlers.APIDeps{Auth: auth, Phones: phones, OpenAPI: []byte("openapi: 3.0.3\n")},
 	})

@@ -76,6 +76,48 @@ func TestSpoofedForwardedForDoesNotEscapeTheRateLimit(t *testing.T) {
 	}
 }
 
+// Behind a trusted proxy only the header the operator names carries the
+// client's address: a header the proxy passes through from the client is
+// never believed.
+func TestOnlyTheNamedHeaderCarriesTheClientAddress(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		header      string // MPAUTH_CLIENT_IP_HEADER
+		varying     string // the header that changes between the two requests
+		fixed       string // a header that stays the same
+		secondAllow bool
+	}{
+		{"X-Real-IP named, X-Forwarded-For passed through", "X-Real-IP", "X-Forwarded-For", "X-Real-IP", false},
+		{"the default, X-Real-IP sent by the client", "", "X-Real-IP", "", false},
+		{"X-Real-IP named and set per client", "X-Real-IP", "X-Real-IP", "", true},
+		{"a header of the operator's choosing", "CF-Connecting-IP", "X-Forwarded-For", "CF-Connecting-IP", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newAPIEnv(t, envOptions{trustedProxies: []string{"127.0.0.1"}, clientIPHeader: c.header, loginPerIP: services.Limit{Burst: 1, Every: time.Hour}})
+			statuses := []int{}
+			for i, addr := range []string{"198.51.100.7", "198.51.100.8"} {
+				req, _ := http.NewRequest("POST", e.server.URL+"/api/v1/login", strings.NewReader(`{"code":"`+e.deviceLogin(appA, "zoe")+`"}`))
+				req.Header.Set(c.varying, addr)
+				if c.fixed != "" {
+					req.Header.Set(c.fixed, "203.0.113.9")
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				statuses = append(statuses, resp.StatusCode)
+				if i == 0 && resp.StatusCode != 200 {
+					t.Fatalf("first login: %d", resp.StatusCode)
+				}
+			}
+			if allowed := statuses[1] == 200; allowed != c.secondAllow {
+				t.Fatalf("second login from a new %s: %d, want allowed=%v", c.varying, statuses[1], c.secondAllow)
+			}
+		})
+	}
+}
+
 // Behind a configured proxy the forwarded client address is used.
 func TestTrustedProxyForwardsTheClientAddress(t *testing.T) {
 	e := newAPIEnv(t, envOptions{trustedProxies: []string{"127.0.0.1"}, loginPerIP: services.Limit{Burst: 1, Every: time.Hour}})

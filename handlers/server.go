@@ -3,6 +3,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -18,6 +19,9 @@ type Deps struct {
 	Registry       *prometheus.Registry
 	Ready          func(ctx context.Context) error // database reachable, migrations current
 	TrustedProxies []string
+	// ClientIPHeader is the one header that carries the client's address
+	// (default X-Forwarded-For), believed only from TrustedProxies.
+	ClientIPHeader string
 	Production     bool
 	RequestTimeout time.Duration
 
@@ -67,11 +71,14 @@ func NewServer(d Deps) (http.Handler, error) {
 	r := gin.New()
 	r.ContextWithFallback = true
 	r.HandleMethodNotAllowed = true
-	// Client IPs come from X-Forwarded-For only when the peer is a configured
-	// proxy; otherwise a client could choose its own rate-limit bucket.
+	// The client address comes from one header, named by the operator, and
+	// only when the peer is a configured proxy. Gin also believes X-Real-IP
+	// by default: behind a proxy that sets one header and passes the other
+	// through, a client could choose its own address and rate-limit bucket.
 	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, err
 	}
+	r.RemoteIPHeaders = []string{cmp.Or(d.ClientIPHeader, "X-Forwarded-For")}
 	s.routes(r)
 	return r, nil
 }
