@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -156,14 +157,58 @@ func (a *AdminDeps) streamCSV(c *gin.Context, name string, header []string, run 
 	w.Flush()
 }
 
-// csvCell defuses spreadsheet formulas (CSV injection): a cell starting with
-// = + - @, a tab or a carriage return is prefixed with a quote, so Excel
-// shows "=HYPERLINK(...)" as text instead of running it. OWASP's advice.
+// csvCell defuses spreadsheet formulas (CSV injection). A spreadsheet runs
+// a cell that starts with = + - @, a tab or a carriage return, and Excel
+// and WPS also take the full-width ＝ ＋ － ＠ that Chinese input methods
+// type. And a cell is not only where the CSV says: a spreadsheet set to
+// another separator (";" in much of Europe, a tab) splits the text there and
+// starts a new cell. So at every place a cell can start (the beginning, and
+// after , ; tab CR LF), past any spaces and quotes, a formula's first
+// character gets a ' in front, which shows it as text. A value that is a
+// plain negative number and nothing else ("-1", WeChat's busy errcode)
+// stays a number. Nothing but the
+// quotes is added (OWASP's advice, extended to every cell a spreadsheet
+// may see).
 func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+	var out strings.Builder
+	out.Grow(len(s) + 1)
+	atStart := true
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if atStart && r != ' ' && r != '"' {
+			atStart = false
+			if strings.ContainsRune(formulaStarts, r) && !plainNumber(s) {
+				out.WriteByte('\'')
+			}
+		}
+		out.WriteString(s[i : i+size])
+		if strings.ContainsRune(cellBreaks, r) {
+			atStart = true
+		}
+		i += size
 	}
-	return s
+	return out.String()
+}
+
+const (
+	formulaStarts = "=+-@\t\r＝＋－＠"
+	cellBreaks    = ",;\t\r\n"
+)
+
+// plainNumber: -12 or -1.5, which a spreadsheet reads as a number.
+func plainNumber(s string) bool {
+	digits, ok := strings.CutPrefix(s, "-")
+	whole, frac, dotted := strings.Cut(digits, ".")
+	return ok && allDigits(whole) && (!dotted || allDigits(frac))
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func csvTime(v any) string {

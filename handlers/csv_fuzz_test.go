@@ -7,20 +7,26 @@ import (
 	"testing"
 )
 
-// FuzzCSVCell: whatever a user typed (a nickname, a search, a reason), the
-// exported cell never starts a spreadsheet formula, survives the CSV round
-// trip intact, and the original is recoverable.
+// FuzzCSVCell: whatever a user typed (a nickname, a user agent, a reason),
+// no cell a spreadsheet can see in the export starts a formula, whichever
+// separator it splits at; only quotes were added; and the cell survives
+// the CSV round trip.
 func FuzzCSVCell(f *testing.F) {
-	for _, s := range []string{"=HYPERLINK(\"http://x\")", "+8613800138000", "-1", "@SUM(A1)", "\tx", "\rx", "普通用户", "a,b\"c\nd", ""} {
+	for _, s := range []string{"=HYPERLINK(\"http://x\")", "+8613800138000", "-1", "-1.5", "@SUM(A1)", "\tx", "\rx", "普通用户",
+		"a,b\"c\nd", "", "x;=cmd|' /C calc'!A0", "＝1+1", " =1", "\"=1", "a;\"=1\";b", "-1;=2", "\xff=1"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		cell := csvCell(s)
-		if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
-			t.Fatalf("csvCell(%q) = %q starts a formula", s, cell)
+		for _, sep := range []string{",", ";", "\t", "\r", "\n"} {
+			for _, part := range strings.Split(cell, sep) {
+				if formulaAt(part) {
+					t.Fatalf("csvCell(%q) = %q: split at %q, %q starts a formula", s, cell, sep, part)
+				}
+			}
 		}
-		if cell != s && cell != "'"+s {
-			t.Fatalf("csvCell(%q) = %q changed more than a leading quote", s, cell)
+		if strings.ReplaceAll(cell, "'", "") != strings.ReplaceAll(s, "'", "") {
+			t.Fatalf("csvCell(%q) = %q changed more than quotes", s, cell)
 		}
 		var buf bytes.Buffer
 		w := csv.NewWriter(&buf)
@@ -37,4 +43,14 @@ func FuzzCSVCell(f *testing.F) {
 			t.Fatalf("round trip of %q gave %q", cell, rec)
 		}
 	})
+}
+
+// formulaAt: after spaces and quotes, a formula's first character, unless
+// the whole is a plain negative number.
+func formulaAt(part string) bool {
+	rest := strings.TrimLeftFunc(part, func(r rune) bool { return r == ' ' || r == '"' })
+	if rest == "" || plainNumber(rest) {
+		return false
+	}
+	return strings.ContainsRune("=+-@＝＋－＠", []rune(rest)[0])
 }
