@@ -111,7 +111,7 @@ type adminAuditPage struct {
 
 var adminActions = []string{
 	models.ActionSignIn, models.ActionSignInFailed, models.ActionSignInLocked, models.ActionSignOut,
-	models.ActionRevealPhone, models.ActionExport, models.ActionBlockUser, models.ActionUnblockUser,
+	models.ActionRevealPhone, models.ActionExport, models.ActionPhoneSearch, models.ActionBlockUser, models.ActionUnblockUser,
 	models.ActionRevokeSession, models.ActionRevokeSessions, models.ActionCreateAdmin, models.ActionResetPassword,
 }
 

@@ -164,9 +164,7 @@ func (a *AdminDeps) streamCSV(c *gin.Context, name string, header []string, run 
 // another separator (";" in much of Europe, a tab) splits the text there and
 // starts a new cell. So at every place a cell can start (the beginning, and
 // after , ; tab CR LF), past any spaces and quotes, a formula's first
-// character gets a ' in front, which shows it as text. A value that is a
-// plain negative number and nothing else ("-1", WeChat's busy errcode)
-// stays a number. Nothing but the
+// character gets a ' in front, which shows it as text. Nothing but the
 // quotes is added (OWASP's advice, extended to every cell a spreadsheet
 // may see).
 func csvCell(s string) string {
@@ -177,7 +175,7 @@ func csvCell(s string) string {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if atStart && r != ' ' && r != '"' {
 			atStart = false
-			if strings.ContainsRune(formulaStarts, r) && !plainNumber(s) {
+			if strings.ContainsRune(formulaStarts, r) {
 				out.WriteByte('\'')
 			}
 		}
@@ -194,22 +192,6 @@ const (
 	formulaStarts = "=+-@\t\r＝＋－＠"
 	cellBreaks    = ",;\t\r\n"
 )
-
-// plainNumber: -12 or -1.5, which a spreadsheet reads as a number.
-func plainNumber(s string) bool {
-	digits, ok := strings.CutPrefix(s, "-")
-	whole, frac, dotted := strings.Cut(digits, ".")
-	return ok && allDigits(whole) && (!dotted || allDigits(frac))
-}
-
-func allDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
 
 func csvTime(v any) string {
 	s := formatWhen(v)

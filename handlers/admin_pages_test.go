@@ -1,6 +1,8 @@
 package handlers_test
 
 import (
+	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -173,7 +175,7 @@ func TestUsersPagesVisitEveryUserOnceNewestFirst(t *testing.T) {
 func TestUserSearchAndFilters(t *testing.T) {
 	t.Parallel()
 	e := newAdminEnv(t)
-	b := e.signedIn("alice", models.RoleViewer)
+	b := e.signedIn("alice", models.RoleAdmin)
 	day := func(d int) time.Time { return time.Date(2025, 3, d, 2, 0, 0, 0, time.UTC) } // 10:00 Beijing
 	alice := e.addUser(fixtureUser{nickname: "alice", openid: "oALICE0000000000000000000001", unionid: "uSHARED", phone: "13800138000", created: day(1)})
 	bob := e.addUser(fixtureUser{nickname: "bob", app: dashApp2, openid: "oBOB00000000000000000000002", unionid: "uSHARED", phone: "13912348000", created: day(5)})
@@ -517,5 +519,66 @@ func TestFilterValuesNoRowCanHoldAreRefusedNotErrors(t *testing.T) {
 				t.Errorf("%s: %d, want 400", path, p.status)
 			}
 		}
+	}
+}
+
+// A viewer is shown 139****9002. Searching by digits anywhere would tell
+// them the hidden four (extend the prefix one digit at a time); they search
+// by the last 4 or the whole number, whole numbers are limited, and every
+// phone search is audited with its kind and hits, never its digits.
+func TestAViewerSearchesPhonesOnlyAsFarAsTheMaskShows(t *testing.T) {
+	t.Parallel()
+	e := newAdminEnv(t)
+	viewer := e.signedIn("vera", models.RoleViewer)
+	admin := e.signedIn("root", models.RoleAdmin)
+	victim := e.addUser(fixtureUser{nickname: "victim", openid: "oVICTIM000000000000000000001", phone: "13957319002"})
+
+	for _, path := range []string{"/admin/users", "/admin/phones"} {
+		for _, form := range []url.Values{{"q": {"1395731"}}, {"q": {"3957"}, "kind": {"phone_contains"}}} {
+			p := viewer.post(path, form)
+			if p.status != http.StatusForbidden || strings.Contains(p.body, victim.ID) || !strings.Contains(p.body, `class="error-box"`) {
+				t.Fatalf("viewer digits-anywhere search %v on %s: %d, found the victim: %v", form, path, p.status, strings.Contains(p.body, victim.ID))
+			}
+		}
+		for _, q := range []string{"9002", "13957319002", "+86 139 5731 9002"} {
+			if p := viewer.post(path, url.Values{"q": {q}}); p.status != http.StatusOK || !strings.Contains(p.body, victim.ID) {
+				t.Fatalf("viewer search %q on %s: %d", q, path, p.status)
+			}
+		}
+	}
+	// The admin still searches digits anywhere.
+	if p := admin.post("/admin/users", url.Values{"q": {"1395731"}}); p.status != http.StatusOK || !strings.Contains(p.body, victim.ID) {
+		t.Fatalf("admin digits-anywhere search: %d", p.status)
+	}
+
+	// Whole-number guesses run out: 4 are spent above, 16 remain.
+	refused := 0
+	for i := range 30 {
+		p := viewer.post("/admin/users", url.Values{"q": {fmt.Sprintf("1395731%04d", i)}})
+		if p.status == http.StatusTooManyRequests {
+			refused++
+			if !strings.Contains(p.body, `class="error-box"`) {
+				t.Fatal("a refused search shows no message")
+			}
+		}
+	}
+	if refused != 14 {
+		t.Fatalf("%d of 30 further whole-number guesses refused, want 14 (20 at once, then one every 3 minutes)", refused)
+	}
+
+	rows := e.adminAudit(models.ActionPhoneSearch)
+	kinds := map[string]int{}
+	for _, r := range rows {
+		if strings.Contains(r.Detail, "57319") || strings.Contains(r.Detail, "9002") || strings.Contains(r.TargetID, "9002") {
+			t.Fatalf("the audit holds searched digits: %+v", r)
+		}
+		kinds[strings.Fields(r.Detail)[0]+" "+r.AdminName]++
+	}
+	want := map[string]int{
+		"kind=phone_contains vera": 4, "kind=phone_last4 vera": 2, "kind=phone vera": 34,
+		"kind=phone_contains root": 1,
+	}
+	if !maps.Equal(kinds, want) {
+		t.Fatalf("phone searches in the audit: %v, want %v", kinds, want)
 	}
 }

@@ -62,9 +62,9 @@ func (a *AdminDeps) phones(c *gin.Context) {
 		Filtered: len(f.fields()) > 0,
 	}
 	status := http.StatusOK
-	p.Page, err = a.Dashboard.Phones(ctx, who, f.query())
-	if services.ErrorCode(err) == services.CodeInvalidRequest {
-		p.Error, status = messageOf(err), http.StatusBadRequest
+	p.Page, err = a.Dashboard.Phones(ctx, who, f.query(), metaOf(c))
+	if msg, st, ok := a.inlineError(c, err); ok {
+		p.Error, status = msg, st
 	} else if err != nil {
 		a.fail(c, err)
 		return

@@ -297,6 +297,24 @@ func (s *Server) adminFallback(c *gin.Context, status int) {
 	a.errorPage(c, status, msg)
 }
 
+// inlineError says whether a list's error is shown above the list, with the
+// form kept, rather than as an error page: a search the visitor can correct
+// (invalid), may not make (forbidden) or must wait for (rate limited).
+func (a *AdminDeps) inlineError(c *gin.Context, err error) (msg string, status int, ok bool) {
+	var se *services.Error
+	if !errors.As(err, &se) {
+		return "", 0, false
+	}
+	switch se.Code {
+	case services.CodeInvalidRequest, services.CodeForbidden:
+	case services.CodeRateLimited:
+		c.Header("Retry-After", formatSeconds(se.RetryAfter))
+	default:
+		return "", 0, false
+	}
+	return se.Message, statusOf[se.Code], true
+}
+
 // messageOf is a service error's message for the visitor.
 func messageOf(err error) string {
 	var se *services.Error

@@ -67,9 +67,9 @@ func (a *AdminDeps) users(c *gin.Context) {
 		Filtered:     q.Filtered(),
 	}
 	status := http.StatusOK
-	p.Page, err = a.Dashboard.Users(ctx, who, q)
-	if code := services.ErrorCode(err); code == services.CodeInvalidRequest {
-		p.Error, status = messageOf(err), http.StatusBadRequest
+	p.Page, err = a.Dashboard.Users(ctx, who, q, metaOf(c))
+	if msg, st, ok := a.inlineError(c, err); ok {
+		p.Error, status = msg, st
 	} else if err != nil {
 		a.fail(c, err)
 		return

@@ -45,12 +45,8 @@ func FuzzCSVCell(f *testing.F) {
 	})
 }
 
-// formulaAt: after spaces and quotes, a formula's first character, unless
-// the whole is a plain negative number.
+// formulaAt: after spaces and quotes, a formula's first character.
 func formulaAt(part string) bool {
 	rest := strings.TrimLeftFunc(part, func(r rune) bool { return r == ' ' || r == '"' })
-	if rest == "" || plainNumber(rest) {
-		return false
-	}
-	return strings.ContainsRune("=+-@＝＋－＠", []rune(rest)[0])
+	return rest != "" && strings.ContainsRune("=+-@＝＋－＠", []rune(rest)[0])
 }

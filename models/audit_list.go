@@ -13,6 +13,7 @@ const (
 	ActionSignOut        = "sign_out"
 	ActionRevealPhone    = "reveal_phone"
 	ActionExport         = "export"
+	ActionPhoneSearch    = "phone_search"
 	ActionBlockUser      = "block_user"
 	ActionUnblockUser    = "unblock_user"
 	ActionRevokeSession  = "revoke_session"

@@ -86,12 +86,15 @@ func (q PhoneQuery) filter() (models.PhoneFilter, *models.TimeKey, error) {
 }
 
 // Phones returns one page of phone bindings, most recently bound first.
-func (d *Dashboard) Phones(ctx context.Context, who AdminPrincipal, q PhoneQuery) (PhonePage, error) {
+func (d *Dashboard) Phones(ctx context.Context, who AdminPrincipal, q PhoneQuery, m Meta) (PhonePage, error) {
 	if err := requireSignedIn(who); err != nil {
 		return PhonePage{}, err
 	}
 	f, after, err := q.filter()
 	if err != nil {
+		return PhonePage{}, err
+	}
+	if err := d.checkPhoneSearch(ctx, who, ExportPhones, f.Phone, m); err != nil {
 		return PhonePage{}, err
 	}
 	if err := d.checkPhoneMatches(ctx, f.Phone); err != nil {
@@ -101,6 +104,7 @@ func (d *Dashboard) Phones(ctx context.Context, who AdminPrincipal, q PhoneQuery
 	if err != nil {
 		return PhonePage{}, err
 	}
+	d.auditPhoneSearch(ctx, who, ExportPhones, f.Phone, hitsOf(len(rows), next != nil), m)
 	page := PhonePage{Rows: rows}
 	if next != nil {
 		page.Next = encodeTimeKey(*next)

@@ -84,12 +84,15 @@ func (q UserQuery) filter() (models.UserFilter, *models.TimeKey, error) {
 }
 
 // Users returns one page of users, newest first.
-func (d *Dashboard) Users(ctx context.Context, who AdminPrincipal, q UserQuery) (UserPage, error) {
+func (d *Dashboard) Users(ctx context.Context, who AdminPrincipal, q UserQuery, m Meta) (UserPage, error) {
 	if err := requireSignedIn(who); err != nil {
 		return UserPage{}, err
 	}
 	f, after, err := q.filter()
 	if err != nil {
+		return UserPage{}, err
+	}
+	if err := d.checkPhoneSearch(ctx, who, ExportUsers, f.Phone, m); err != nil {
 		return UserPage{}, err
 	}
 	if err := d.checkPhoneMatches(ctx, f.Phone); err != nil {
@@ -99,6 +102,7 @@ func (d *Dashboard) Users(ctx context.Context, who AdminPrincipal, q UserQuery) 
 	if err != nil {
 		return UserPage{}, err
 	}
+	d.auditPhoneSearch(ctx, who, ExportUsers, f.Phone, hitsOf(len(rows), next != nil), m)
 	page := UserPage{Rows: rows}
 	if next != nil {
 		page.Next = encodeTimeKey(*next)
