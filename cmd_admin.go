@@ -15,7 +15,7 @@ import (
 	"github.com/mpauth/mpauth/services"
 )
 
-const adminUsage = "usage: mpauth admin create --username NAME [--role admin|viewer] | admin reset-password --username NAME | admin list\n" +
+const adminUsage = "usage: mpauth admin create --username NAME [--role admin|viewer] | admin reset-password --username NAME | admin unlock --username NAME | admin list\n" +
 	"passwords are read from a prompt on a terminal, otherwise from the first line of stdin"
 
 // runAdmin manages dashboard accounts. Passwords never travel as flags:
@@ -32,7 +32,7 @@ func runAdmin(ctx context.Context, e env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if sub != "create" && sub != "reset-password" && sub != "list" {
+	if sub != "create" && sub != "reset-password" && sub != "unlock" && sub != "list" {
 		return fmt.Errorf("unknown admin subcommand %q\n%s", sub, adminUsage)
 	}
 	if sub != "list" && *username == "" {
@@ -63,7 +63,12 @@ func runAdmin(ctx context.Context, e env, args []string) error {
 		if err := admins.ResetPassword(ctx, *username, pw, services.CLIActor); err != nil {
 			return fmt.Errorf("admin reset-password: %w", err)
 		}
-		fmt.Fprintf(e.stdout, "password of %s changed; its dashboard sessions are signed out\n", models.NormalizeUsername(*username))
+		fmt.Fprintf(e.stdout, "password of %s changed; its dashboard sessions are signed out and failed sign-ins forgotten\n", models.NormalizeUsername(*username))
+	case "unlock":
+		if err := admins.Unlock(ctx, *username, services.CLIActor); err != nil {
+			return fmt.Errorf("admin unlock: %w", err)
+		}
+		fmt.Fprintf(e.stdout, "%s unlocked: earlier failed sign-ins no longer count\n", models.NormalizeUsername(*username))
 	case "list":
 		list, err := admins.ListAdmins(ctx)
 		if err != nil {

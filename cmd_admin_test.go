@@ -54,6 +54,9 @@ func TestAdminCommandCreatesListsAndResetsAccounts(t *testing.T) {
 	if out, err := cli.run("a brand new password\n", "reset-password", "--username", "alice"); err != nil || !strings.Contains(out, "signed out") {
 		t.Fatalf("reset-password: %q, %v", out, err)
 	}
+	if out, err := cli.run("", "unlock", "--username", "Alice"); err != nil || !strings.Contains(out, "alice unlocked") {
+		t.Fatalf("unlock: %q, %v", out, err)
+	}
 
 	for _, tc := range []struct {
 		name  string
@@ -67,6 +70,7 @@ func TestAdminCommandCreatesListsAndResetsAccounts(t *testing.T) {
 		{"no password", "", []string{"create", "--username", "bob"}, "no password on stdin"},
 		{"no username", "x\n", []string{"create"}, "--username is required"},
 		{"an unknown account", "a long enough password\n", []string{"reset-password", "--username", "nobody"}, "no account is named nobody"},
+		{"unlock an unknown account", "", []string{"unlock", "--username", "nobody"}, "no account is named nobody"},
 		{"an unknown subcommand", "", []string{"delete"}, "unknown admin subcommand"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -45,7 +45,7 @@ func commands() map[string]command {
 		"decrypt":     {"decrypt legacy open data: decrypt --session-key K --iv IV --data DATA [--appid A]", runDecrypt},
 		"fakewechat":  {"run the fake WeChat server: fakewechat --addr 127.0.0.1:9090 --app APPID:SECRET", runFakeWeChat},
 		"healthcheck": {"exit 0 when the local server is ready (for container health checks)", runHealthcheck},
-		"admin":       {"manage dashboard accounts: admin create|reset-password|list", runAdmin},
+		"admin":       {"manage dashboard accounts: admin create|reset-password|unlock|list", runAdmin},
 		"seed":        {"fill the database with realistic data: seed --users N --audit M [--apps K]", runSeed},
 		"bench":       {"load-test a server over HTTP: bench login|phone|admin|all [--duration 10s] [--concurrency 64] [--server URL]", runBench},
 	}

@@ -109,15 +109,33 @@ func TestSessionCookieAttributes(t *testing.T) {
 		name       string
 		production bool
 		cookie     string
+		device     string
 	}{
-		{"development", false, "mpauth_admin="},
-		{"production: Secure with the __Host- prefix", true, "__Host-mpauth_admin="},
+		{"development", false, "mpauth_admin=", "mpauth_admin_device="},
+		{"production: Secure with the __Host- prefix", true, "__Host-mpauth_admin=", "__Host-mpauth_admin_device="},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newAdminEnv(t, adminEnvOptions{production: tc.production})
 			e.createAdmin("alice", models.RoleAdmin)
 			p := e.browser().signIn("alice", adminPW)
-			c := p.header.Get("Set-Cookie")
+			var c, device string
+			for _, h := range p.header.Values("Set-Cookie") {
+				if strings.HasPrefix(h, tc.device) {
+					device = h
+				} else if strings.HasPrefix(h, tc.cookie) {
+					c = h
+				}
+			}
+			// The device cookie outlives the session: it is what keeps this
+			// browser out of other people's lockouts.
+			for _, want := range []string{"Path=/", "HttpOnly", "SameSite=Strict", "Max-Age=31536000"} {
+				if !strings.Contains(device, want) {
+					t.Errorf("device Set-Cookie %q lacks %q", device, want)
+				}
+			}
+			if strings.Contains(device, "Secure") != tc.production {
+				t.Errorf("device Set-Cookie %q: Secure should be %v", device, tc.production)
+			}
 			for _, want := range []string{tc.cookie, "Path=/", "HttpOnly", "SameSite=Lax"} {
 				if !strings.Contains(c, want) {
 					t.Errorf("Set-Cookie %q lacks %q", c, want)
@@ -281,6 +299,126 @@ func TestRepeatedFailuresSlowDownThenLockTheAccount(t *testing.T) {
 	if got := attempt("wrong"); got.status != http.StatusUnauthorized {
 		t.Errorf("first failure after a success: %d, want 401", got.status)
 	}
+}
+
+// Wrong guesses from anywhere lock out the guessers, never the browser the
+// admin signed in with before (OWASP's device cookies): it has its own
+// count. An unknown browser, even with the right password, waits.
+func TestAKnownBrowserIsNotLockedOutByOthersGuesses(t *testing.T) {
+	t.Parallel()
+	e := newAdminEnv(t)
+	e.createAdmin("alice", models.RoleAdmin)
+	known := e.browser()
+	if p := known.signIn("alice", adminPW); p.status != http.StatusSeeOther {
+		t.Fatalf("first sign-in: %d", p.status)
+	}
+	known.post("/admin/logout", url.Values{})
+	bob := e.signedIn("bob", models.RoleViewer)
+	p := services.DefaultSignInPolicy
+	// The attacker locks the account for unknown browsers.
+	delay := time.Duration(0)
+	for i := 1; i <= p.AccountLock; i++ {
+		e.clock.Advance(delay)
+		if got := e.browser().signIn("alice", "guess"); got.status != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, got.status)
+		}
+		if i >= p.AccountFree {
+			delay = p.FirstDelay << (i - p.AccountFree)
+		}
+	}
+	if got := e.browser().signIn("alice", adminPW); got.status != http.StatusTooManyRequests {
+		t.Fatalf("the right password from an unknown browser while locked: %d, want 429", got.status)
+	}
+	if got := known.signIn("alice", adminPW); got.status != http.StatusSeeOther {
+		t.Fatalf("the admin's own browser while others are locked out: %d, want a sign-in", got.status)
+	}
+	// A device cookie of another account, or a forged one, is no one's.
+	stranger := e.browser()
+	for _, c := range bob.client.Jar.Cookies(mustURL(e.server.URL)) {
+		if c.Name == "mpauth_admin_device" {
+			stranger.client.Jar.SetCookies(mustURL(e.server.URL), []*http.Cookie{{Name: c.Name, Value: c.Value, Path: "/"}})
+		}
+	}
+	// The admin's success started the count again: a few more guesses and
+	// unknown browsers wait again.
+	for range p.AccountFree {
+		e.browser().signIn("alice", "guess")
+	}
+	if got := stranger.signIn("alice", adminPW); got.status != http.StatusTooManyRequests {
+		t.Fatalf("another account's device cookie: %d, want to count as an unknown browser (429)", got.status)
+	}
+	forged := e.browser()
+	forged.client.Jar.SetCookies(mustURL(e.server.URL), []*http.Cookie{{Name: "mpauth_admin_device", Value: "AAAAAAAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", Path: "/"}})
+	if got := forged.signIn("alice", adminPW); got.status != http.StatusTooManyRequests {
+		t.Fatalf("a forged device cookie: %d, want 429", got.status)
+	}
+}
+
+// A known browser's own wrong guesses are throttled like anyone's, and do
+// not count against the others.
+func TestAKnownBrowserIsThrottledOnItsOwnFailures(t *testing.T) {
+	t.Parallel()
+	e := newAdminEnv(t)
+	e.createAdmin("alice", models.RoleAdmin)
+	known := e.browser()
+	known.signIn("alice", adminPW)
+	p := services.DefaultSignInPolicy
+	for i := 1; i <= p.AccountFree; i++ {
+		if got := known.signIn("alice", "typo"); got.status != http.StatusUnauthorized {
+			t.Fatalf("typo %d: %d", i, got.status)
+		}
+	}
+	if got := known.signIn("alice", adminPW); got.status != http.StatusTooManyRequests {
+		t.Fatalf("the known browser after its own %d failures: %d, want 429", p.AccountFree, got.status)
+	}
+	if got := e.browser().signIn("alice", adminPW); got.status != http.StatusSeeOther {
+		t.Fatalf("another browser, unaffected by the known one's typos: %d", got.status)
+	}
+	rows := e.adminAudit(models.ActionSignInFailed)
+	if len(rows) != p.AccountFree || rows[0].Device == "" {
+		t.Fatalf("failures from the known browser are audited with its name: %+v", rows)
+	}
+}
+
+// The operator lifts a lock with `mpauth admin unlock` or a password reset.
+func TestUnlockAndAPasswordResetLiftALock(t *testing.T) {
+	t.Parallel()
+	e := newAdminEnv(t)
+	e.createAdmin("alice", models.RoleAdmin)
+	lock := func() {
+		t.Helper()
+		for range services.DefaultSignInPolicy.AccountFree {
+			e.browser().signIn("alice", "guess")
+		}
+		if got := e.browser().signIn("alice", adminPW); got.status != http.StatusTooManyRequests {
+			t.Fatalf("precondition, throttled: %d", got.status)
+		}
+	}
+	lock()
+	if err := e.admins.Unlock(context.Background(), "alice", services.CLIActor); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.browser().signIn("alice", adminPW); got.status != http.StatusSeeOther {
+		t.Fatalf("after unlock: %d", got.status)
+	}
+	lock()
+	if err := e.admins.ResetPassword(context.Background(), "alice", "a brand new password", services.CLIActor); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.browser().signIn("alice", "a brand new password"); got.status != http.StatusSeeOther {
+		t.Fatalf("after a password reset: %d", got.status)
+	}
+	if rows := e.adminAudit(models.ActionUnlock); len(rows) != 1 || rows[0].AdminName != services.CLIActor {
+		t.Fatalf("unlock audit: %+v", rows)
+	}
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }
 
 func TestAnUnknownAccountIsThrottledLikeARealOne(t *testing.T) {

@@ -42,7 +42,8 @@ func (a *AdminDeps) login(c *gin.Context) {
 	_ = c.ShouldBind(&f)
 	next := localPath(f.Next, "/admin/")
 	l := langOf(c)
-	who, err := a.Admins.SignIn(c.Request.Context(), f.Username, f.Password, metaOf(c))
+	device, _ := c.Cookie(a.deviceCookie)
+	signed, err := a.Admins.SignIn(c.Request.Context(), services.SignInRequest{Username: f.Username, Password: f.Password, Device: device, Meta: metaOf(c)})
 	if err != nil {
 		var se *services.Error
 		status, msg := http.StatusInternalServerError, "Something went wrong on our side; try again later."
@@ -66,11 +67,17 @@ func (a *AdminDeps) login(c *gin.Context) {
 	}
 	sess := ginsessions.Default(c)
 	sess.Clear()
-	sess.Set(sessionAdminKey, who.ID)
+	sess.Set(sessionAdminKey, signed.ID)
 	if err := sess.Save(); err != nil {
 		a.fail(c, err)
 		return
 	}
+	// This browser is known to the account from now on: another's failed
+	// guesses will not lock it out. It outlives the session and sign-out.
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: a.deviceCookie, Value: signed.Device, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, Secure: a.production, SameSite: http.SameSiteStrictMode,
+	})
 	c.Redirect(http.StatusSeeOther, next)
 }
 

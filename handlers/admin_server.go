@@ -21,12 +21,13 @@ type AdminDeps struct {
 	Sessions  *services.AdminSessions
 	Dashboard *services.Dashboard
 
-	render     *renderer
-	store      *sessionStore
-	cookieName string
-	cop        *http.CrossOriginProtection
-	logger     *slog.Logger
-	production bool
+	render       *renderer
+	store        *sessionStore
+	cookieName   string
+	deviceCookie string // names a browser that signed in before (see services.SignInPolicy)
+	cop          *http.CrossOriginProtection
+	logger       *slog.Logger
+	production   bool
 }
 
 // setup parses the templates (failing start-up if one is broken) and builds
@@ -42,9 +43,9 @@ func (a *AdminDeps) setup(logger *slog.Logger, production bool) error {
 	a.store.Options(a.cookieOptions(0))
 	// The __Host- prefix makes the browser refuse the cookie unless it is
 	// Secure, host-only and for path /: no subdomain can plant or read it.
-	a.cookieName = "mpauth_admin"
+	a.cookieName, a.deviceCookie = "mpauth_admin", "mpauth_admin_device"
 	if production {
-		a.cookieName = "__Host-mpauth_admin"
+		a.cookieName, a.deviceCookie = "__Host-mpauth_admin", "__Host-mpauth_admin_device"
 	}
 	return nil
 }

@@ -36,6 +36,9 @@ type AdminAudit struct {
 	Reason     string
 	IP         string `gorm:"column:ip"`
 	Detail     string
+	// Device names the known browser a sign-in came from (see the sign-in
+	// policy); "" for any other.
+	Device string
 }
 
 func (AdminAudit) TableName() string { return "admin_audit" }

@@ -20,6 +20,7 @@ const (
 	ActionRevokeSessions = "revoke_all_sessions"
 	ActionCreateAdmin    = "create_admin"
 	ActionResetPassword  = "reset_password"
+	ActionUnlock         = "unlock"
 )
 
 // Admin audit target types.

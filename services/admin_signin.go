@@ -2,20 +2,33 @@ package services
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/mpauth/mpauth/models"
 )
 
-// SignInPolicy is the brute-force defence. Failed sign-ins are counted per
-// account and per client IP from the admin audit itself (so every instance
-// and every restart sees the same count): after a few failures each further
-// attempt must wait twice as long as the last, and past the lock threshold
-// the account or IP waits LockFor. Attempts refused while waiting are not
-// checked at all, so a locked account cannot be guessed into.
+// SignInPolicy is the brute-force defence. Failed sign-ins are counted from
+// the admin audit itself (so every instance and every restart sees the same
+// count): after a few failures each further attempt must wait twice as long
+// as the last, and past the lock threshold it waits LockFor. Attempts
+// refused while waiting are not checked at all, so a locked account cannot
+// be guessed into.
+//
+// Who is counted together follows OWASP's device cookies: a browser that
+// signed in to the account before carries a signed cookie saying so, and
+// only its own failures count against it. Everyone else, the attacker
+// included, shares the account's count (and their address's). Guessing from
+// anywhere thus locks out the guesser, never the admin's own browser. A
+// success, an unlock (mpauth admin unlock) or a password reset starts the
+// count again.
 type SignInPolicy struct {
 	Window      time.Duration // failures older than this are forgotten
 	AccountFree int           // failures per account before delays start
@@ -57,13 +70,30 @@ func (a *Admins) policy() SignInPolicy {
 
 var errSignInFailed = &Error{Code: CodeUnauthorized, Message: "The username or password is wrong."}
 
+// SignInRequest is one attempt to sign in to the dashboard.
+type SignInRequest struct {
+	Username, Password string
+	// Device is the browser's device cookie, if any: proof, signed by us,
+	// that this browser signed in to an account before.
+	Device string
+	Meta   Meta
+}
+
+// SignedIn is a successful sign-in: the account, and the device cookie the
+// browser keeps from now on.
+type SignedIn struct {
+	AdminPrincipal
+	Device string
+}
+
 // SignIn checks a username and password. Every answer is the same whether or
 // not the account exists: the same message, the same throttle, and the same
 // argon2 work (a dummy hash stands in for a missing account).
-func (a *Admins) SignIn(ctx context.Context, username, password string, m Meta) (AdminPrincipal, error) {
-	name := clip(models.NormalizeUsername(username), 64)
-	if name == "" || password == "" {
-		return AdminPrincipal{}, &Error{Code: CodeInvalidRequest, Message: "Enter a username and a password."}
+func (a *Admins) SignIn(ctx context.Context, r SignInRequest) (SignedIn, error) {
+	m := r.Meta
+	name := clip(models.NormalizeUsername(r.Username), 64)
+	if name == "" || r.Password == "" {
+		return SignedIn{}, &Error{Code: CodeInvalidRequest, Message: "Enter a username and a password."}
 	}
 	// One check at a time on this instance: the throttle's count is then exact
 	// here, and a flood of attempts holds one 19 MiB argon2 buffer, not
@@ -73,13 +103,13 @@ func (a *Admins) SignIn(ctx context.Context, username, password string, m Meta) 
 	case a.slot <- struct{}{}:
 		defer func() { <-a.slot }()
 	case <-ctx.Done():
-		return AdminPrincipal{}, storeError(ctx.Err())
+		return SignedIn{}, storeError(ctx.Err())
 	}
 
 	acct, err := a.Store.AdminByUsername(ctx, name)
 	exists := err == nil
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
-		return AdminPrincipal{}, storeError(err)
+		return SignedIn{}, storeError(err)
 	}
 	target := name
 	if !exists {
@@ -88,88 +118,171 @@ func (a *Admins) SignIn(ctx context.Context, username, password string, m Meta) 
 		sum := sha256.Sum256([]byte(name))
 		target = "?" + hex.EncodeToString(sum[:8])
 	}
+	device := ""
+	if exists {
+		device = a.knownDevice(r.Device, acct.ID)
+	}
 
 	now := a.now()
 	p := a.policy()
-	acctFails, ipFails, err := a.recentFailures(ctx, target, m.IP, now.Add(-p.Window))
+	acctFails, ipFails, err := a.recentFailures(ctx, target, m.IP, device, now.Add(-p.Window))
 	if err != nil {
-		return AdminPrincipal{}, err
+		return SignedIn{}, err
 	}
 	wait := max(p.wait(acctFails, p.AccountFree, p.AccountLock, now), p.wait(ipFails, p.IPFree, p.IPLock, now))
 	if wait > 0 {
-		a.logger().WarnContext(ctx, "admin sign-in refused while throttled", "ip", m.IP, "wait", wait.String())
-		return AdminPrincipal{}, &Error{Code: CodeRateLimited, Message: "Too many failed sign-in attempts; wait before trying again.", RetryAfter: wait}
+		a.logger().WarnContext(ctx, "admin sign-in refused while throttled", "ip", m.IP, "known_browser", device != "", "wait", wait.String())
+		return SignedIn{}, &Error{Code: CodeRateLimited, Message: "Too many failed sign-in attempts; wait before trying again.", RetryAfter: wait}
 	}
 
 	ok := false
 	detail := "unknown account"
 	switch {
 	case !exists:
-		VerifyPassword(a.dummy, password)
+		VerifyPassword(a.dummy, r.Password)
 	case acct.DisabledAt != nil:
-		VerifyPassword(acct.PasswordHash, password)
+		VerifyPassword(acct.PasswordHash, r.Password)
 		detail = "account disabled"
 	default:
-		ok = VerifyPassword(acct.PasswordHash, password)
+		ok = VerifyPassword(acct.PasswordHash, r.Password)
 		detail = "wrong password"
 	}
 	if !ok {
-		a.audit(ctx, adminAuditRow(now, nil, models.ActionSignInFailed, models.TargetAdmin, target, "", detail, m))
-		if len(acctFails)+1 == p.AccountLock {
-			a.audit(ctx, adminAuditRow(now, nil, models.ActionSignInLocked, models.TargetAdmin, target, "", "account locked after repeated failures", m))
-		} else if len(ipFails)+1 == p.IPLock {
+		if device != "" {
+			detail += " from a known browser"
+		}
+		a.audit(ctx, withDevice(adminAuditRow(now, nil, models.ActionSignInFailed, models.TargetAdmin, target, "", detail, m), device))
+		switch {
+		case len(acctFails)+1 == p.AccountLock && device != "":
+			a.audit(ctx, withDevice(adminAuditRow(now, nil, models.ActionSignInLocked, models.TargetAdmin, target, "", "known browser locked after repeated failures", m), device))
+		case len(acctFails)+1 == p.AccountLock:
+			a.audit(ctx, adminAuditRow(now, nil, models.ActionSignInLocked, models.TargetAdmin, target, "", "account locked for unknown browsers after repeated failures", m))
+		case len(ipFails)+1 == p.IPLock:
 			a.audit(ctx, adminAuditRow(now, nil, models.ActionSignInLocked, models.TargetAdmin, target, "", "IP locked after repeated failures", m))
 		}
-		return AdminPrincipal{}, errSignInFailed
+		return SignedIn{}, errSignInFailed
 	}
 
 	who := AdminPrincipal{ID: acct.ID, Username: acct.Username, Role: acct.Role}
+	token, device := a.deviceToken(r.Device, acct.ID)
 	err = a.Store.WithTx(ctx, func(tx *models.Store) error {
 		if err := tx.TouchAdminLogin(ctx, acct.ID, now); err != nil {
 			return err
 		}
-		return tx.AppendAdminAudit(ctx, adminAuditRow(now, &who, models.ActionSignIn, models.TargetAdmin, acct.Username, "", "", m))
+		return tx.AppendAdminAudit(ctx, withDevice(adminAuditRow(now, &who, models.ActionSignIn, models.TargetAdmin, acct.Username, "", "", m), device))
 	})
 	if err != nil {
-		return AdminPrincipal{}, storeError(err)
+		return SignedIn{}, storeError(err)
 	}
 	// Sign-ins are rare: a good moment to drop sessions that timed out.
 	if _, err := a.Store.DeleteExpiredAdminSessions(ctx, now); err != nil {
 		a.logger().WarnContext(ctx, "delete expired admin sessions", "err", err.Error())
 	}
-	return who, nil
+	return SignedIn{AdminPrincipal: who, Device: token}, nil
 }
 
-// recentFailures returns the failed sign-ins since a time, newest first: for
-// the account, those after its last success; for the IP, all of them.
-func (a *Admins) recentFailures(ctx context.Context, target, ip string, since time.Time) (acct, byIP []time.Time, err error) {
-	p := a.policy()
+// Unlock lifts a lock on an account: failures before it no longer count.
+// For the operator, when the real admin must sign in from a new browser
+// while someone keeps guessing.
+func (a *Admins) Unlock(ctx context.Context, username, actor string) error {
+	acct, err := a.Store.AdminByUsername(ctx, username)
+	if errors.Is(err, models.ErrNotFound) {
+		return &Error{Code: CodeNotFound, Message: "no account is named " + models.NormalizeUsername(username), Cause: err}
+	}
+	if err != nil {
+		return storeError(err)
+	}
+	row := &models.AdminAudit{CreatedAt: a.now(), AdminName: actor, Action: models.ActionUnlock, TargetType: models.TargetAdmin, TargetID: acct.Username}
+	if err := a.Store.AppendAdminAudit(ctx, row); err != nil {
+		return storeError(err)
+	}
+	return nil
+}
+
+func withDevice(row *models.AdminAudit, device string) *models.AdminAudit {
+	row.Device = device
+	return row
+}
+
+// recentFailures returns the failed sign-ins counted against an attempt
+// since a time, newest first. From a known browser (device), its own
+// failures on the account; from anywhere else, the account's failures from
+// unknown browsers, and the address's. The account's count starts again
+// after its last success, unlock or password reset.
+func (a *Admins) recentFailures(ctx context.Context, target, ip, device string, since time.Time) (acct, byIP []time.Time, err error) {
 	rows, err := a.Store.ListAdminAudit(ctx, models.AdminAuditFilter{
 		TargetType: models.TargetAdmin, TargetID: target, From: since,
-		Actions: []string{models.ActionSignIn, models.ActionSignInFailed},
-	}, nil, p.AccountLock)
+		Actions: []string{models.ActionSignIn, models.ActionSignInFailed, models.ActionUnlock, models.ActionResetPassword},
+	}, nil, failureRowsRead)
 	if err != nil {
 		return nil, nil, storeError(err)
 	}
 	for _, r := range rows {
-		if r.Action == models.ActionSignIn {
+		if r.Action != models.ActionSignInFailed {
 			break
 		}
-		acct = append(acct, r.CreatedAt)
+		if r.Device == device {
+			acct = append(acct, r.CreatedAt)
+		}
 	}
-	if ip == "" {
+	if device != "" || ip == "" {
 		return acct, nil, nil
 	}
 	rows, err = a.Store.ListAdminAudit(ctx, models.AdminAuditFilter{
 		IP: ip, From: since, Actions: []string{models.ActionSignInFailed},
-	}, nil, p.IPLock)
+	}, nil, failureRowsRead)
 	if err != nil {
 		return nil, nil, storeError(err)
 	}
 	for _, r := range rows {
-		byIP = append(byIP, r.CreatedAt)
+		if r.Device == "" {
+			byIP = append(byIP, r.CreatedAt)
+		}
 	}
 	return acct, byIP, nil
+}
+
+// failureRowsRead bounds the audit rows a sign-in reads: far more than a
+// lock needs (failures from known browsers are mixed in), and few, because
+// refused attempts write none.
+const failureRowsRead = 200
+
+// The device cookie: the account id, a random nonce, and our MAC over both
+// (keyed from MPAUTH_SECRET_KEY, so every instance checks it). Its name in
+// the audit is a keyed hash of the nonce: the audit cannot be used to forge it.
+const deviceNonceLen = 16
+
+// knownDevice returns the audit name of the browser whose cookie this is,
+// if the cookie is ours and for this account; "" otherwise.
+func (a *Admins) knownDevice(cookie string, adminID int64) string {
+	raw, err := base64.RawURLEncoding.DecodeString(cookie)
+	if err != nil || len(raw) != 8+deviceNonceLen+16 {
+		return ""
+	}
+	id, nonce, mac := int64(binary.BigEndian.Uint64(raw[:8])), raw[8:8+deviceNonceLen], raw[8+deviceNonceLen:]
+	if id != adminID || !hmac.Equal(mac, a.deviceMAC(id, nonce)) {
+		return ""
+	}
+	return hex.EncodeToString(a.Store.Keys().Fingerprint(nonce, []byte("admin_device_name"))[:8])
+}
+
+// deviceToken is the cookie for a browser that just signed in: the one it
+// has if that is valid for the account, else a new one; and its audit name.
+func (a *Admins) deviceToken(cookie string, adminID int64) (token, name string) {
+	if name := a.knownDevice(cookie, adminID); name != "" {
+		return cookie, name
+	}
+	raw := make([]byte, 8, 8+deviceNonceLen+16)
+	binary.BigEndian.PutUint64(raw, uint64(adminID))
+	nonce := make([]byte, deviceNonceLen)
+	rand.Read(nonce)
+	raw = append(append(raw, nonce...), a.deviceMAC(adminID, nonce)...)
+	token = base64.RawURLEncoding.EncodeToString(raw)
+	return token, a.knownDevice(token, adminID)
+}
+
+func (a *Admins) deviceMAC(adminID int64, nonce []byte) []byte {
+	return a.Store.Keys().Fingerprint(nonce, []byte("admin_device:"+strconv.FormatInt(adminID, 10)))
 }
 
 func (a *Admins) init() {
