@@ -68,7 +68,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	defer app.close()
 	if cfg.MetricsAddr != "" {
-		stopMetrics, at, err := startOperator(cfg.MetricsAddr, handlers.NewOperatorHandler(app.registry, cfg.MetricsToken.Reveal()))
+		stopMetrics, at, err := serveAside(cfg.MetricsAddr, "MPAUTH_METRICS_ADDR", handlers.NewOperatorHandler(app.registry, cfg.MetricsToken.Reveal()))
 		if err != nil {
 			ln.Close()
 			return err

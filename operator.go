@@ -8,12 +8,13 @@ import (
 	"time"
 )
 
-// startOperator serves h (metrics) on addr, a listener of its own: nothing
-// an outsider reaches on the API's port tells one failure from another.
-func startOperator(addr string, h http.Handler) (stop func(), bound net.Addr, err error) {
+// serveAside serves h on a listener of its own beside the API's (metrics,
+// the profiler): what is for operators never shares the public port.
+// setting names the variable that chose addr, for the error.
+func serveAside(addr, setting string, h http.Handler) (stop func(), bound net.Addr, err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, nil, fmt.Errorf("listen on %s (MPAUTH_METRICS_ADDR; set another port, or off): %w", addr, err)
+		return nil, nil, fmt.Errorf("listen on %s (%s; set another port, or off): %w", addr, setting, err)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)

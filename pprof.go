@@ -1,36 +1,24 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
 	runtimepprof "runtime/pprof"
-	"time"
 )
 
 // startPprof serves the Go profiler on addr (config allows loopback only),
 // on a mux of its own: the profiler never shares a port with the API.
 func startPprof(addr string) (stop func(), bound net.Addr, err error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, nil, fmt.Errorf("listen on %s (MPAUTH_PPROF_ADDR): %w", addr, err)
-	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	}, ln.Addr(), nil
+	return serveAside(addr, "MPAUTH_PPROF_ADDR", mux)
 }
 
 // startCPUProfile profiles this process into path until stop is called.
