@@ -28,10 +28,16 @@ func parseLevel(s string) slog.Level {
 	return l
 }
 
-// sensitiveKeys are attribute names whose values are always masked.
-var sensitiveKeys = []string{
-	"secret", "password", "token", "session_key", "sessionkey", "code", "js_code",
-	"authorization", "cookie", "encrypteddata", "iv", "phone", "signature", "database_url", "dsn",
+// sensitiveKeys are attribute names whose values are always masked, named
+// exactly: a suffix rule also hid error_code, on every line that says what
+// went wrong. Secrets the code holds in types (wechat.SessionKey,
+// config.Secret, …) mask themselves, whatever the key.
+var sensitiveKeys = map[string]bool{
+	"secret": true, "app_secret": true, "appsecret": true, "wechat_secret": true, "password": true,
+	"token": true, "access_token": true, "refresh_token": true, "login_token": true,
+	"session_key": true, "sessionkey": true, "code": true, "js_code": true, "phone_code": true,
+	"authorization": true, "cookie": true, "encrypteddata": true, "encrypted_data": true, "iv": true,
+	"phone": true, "phone_number": true, "signature": true, "database_url": true, "dsn": true,
 }
 
 // Phone numbers: mainland mobiles and E.164 numbers, wherever they appear.
@@ -39,11 +45,8 @@ var phonePattern = regexp.MustCompile(`\+?\d{0,3}[ -]?1[3-9]\d{9}|\+\d{8,15}`)
 
 // Redact is a slog ReplaceAttr hook masking sensitive attributes.
 func Redact(groups []string, a slog.Attr) slog.Attr {
-	key := strings.ToLower(a.Key)
-	for _, s := range sensitiveKeys {
-		if key == s || strings.HasSuffix(key, "_"+s) || strings.HasPrefix(key, s+"_") {
-			return slog.String(a.Key, "***")
-		}
+	if sensitiveKeys[strings.ToLower(a.Key)] {
+		return slog.String(a.Key, "***")
 	}
 	if a.Value.Kind() == slog.KindString {
 		if v := a.Value.String(); hasDigitRun(v, 8) && phonePattern.MatchString(v) {

@@ -28,3 +28,19 @@ func TestRedactMasksSecretsWhateverTheCallerPassed(t *testing.T) {
 		t.Errorf("harmless attribute was masked: %s", out)
 	}
 }
+
+// Saying what went wrong is not a secret: error_code and wechat_errcode
+// must survive, or every 5xx line hides its cause.
+func TestRedactKeepsErrorCodes(t *testing.T) {
+	var buf bytes.Buffer
+	New(&buf, true, "debug").Error("request failed", "error_code", "service_unavailable", "wechat_errcode", 40029, "phone_code", "PHONECODE1")
+	out := buf.String()
+	for _, want := range []string{`"error_code":"service_unavailable"`, `"wechat_errcode":40029`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log line lacks %s: %s", want, out)
+		}
+	}
+	if strings.Contains(out, "PHONECODE1") {
+		t.Errorf("log line leaks the phone code: %s", out)
+	}
+}
