@@ -1,4 +1,4 @@
-package main
+package cmd
 
 import (
 	"bytes"
@@ -59,7 +59,7 @@ func TestBenchDrivesARunningServerAndReportsTheFloorRatio(t *testing.T) {
 
 	t.Run("login ends with the ratio to the database floor", func(t *testing.T) {
 		var out bytes.Buffer
-		if err := run(context.Background(), append([]string{"bench", "login"}, short...), getenv, nil, &out, &out); err != nil {
+		if err := Run(context.Background(), append([]string{"bench", "login"}, short...), getenv, nil, &out, &out); err != nil {
 			t.Fatalf("bench login: %v\n%s", err, out.String())
 		}
 		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
@@ -78,7 +78,7 @@ func TestBenchDrivesARunningServerAndReportsTheFloorRatio(t *testing.T) {
 
 	t.Run("phone binds numbers with one access token for the whole run", func(t *testing.T) {
 		var out bytes.Buffer
-		if err := run(context.Background(), append([]string{"bench", "phone"}, short...), getenv, nil, &out, &out); err != nil {
+		if err := Run(context.Background(), append([]string{"bench", "phone"}, short...), getenv, nil, &out, &out); err != nil {
 			t.Fatalf("bench phone: %v\n%s", err, out.String())
 		}
 		if !regexp.MustCompile(`(?m)^phone +4 clients .* [1-9]\d* ok .* errors 0$`).MatchString(out.String()) {
@@ -91,7 +91,7 @@ func TestBenchDrivesARunningServerAndReportsTheFloorRatio(t *testing.T) {
 
 	t.Run("export streams every user and every audit row", func(t *testing.T) {
 		var out bytes.Buffer
-		if err := run(context.Background(), []string{"bench", "export", "--server", url}, getenv, nil, &out, &out); err != nil {
+		if err := Run(context.Background(), []string{"bench", "export", "--server", url}, getenv, nil, &out, &out); err != nil {
 			t.Fatalf("bench export: %v\n%s", err, out.String())
 		}
 		cfg, _ := config.Load(getenv)
@@ -117,7 +117,7 @@ func TestBenchDrivesARunningServerAndReportsTheFloorRatio(t *testing.T) {
 		var out bytes.Buffer
 		// No warm-up: each agent's first page counts, however slow a busy machine makes it.
 		args := []string{"bench", "admin", "--server", url, "--duration", "200ms", "--warmup", "0s", "--admin-agents", "2"}
-		if err := run(context.Background(), args, getenv, nil, &out, &out); err != nil {
+		if err := Run(context.Background(), args, getenv, nil, &out, &out); err != nil {
 			t.Fatalf("bench admin: %v\n%s", err, out.String())
 		}
 		for _, page := range []string{"users", "last4", "digits", "audit", "detail"} {

@@ -1,4 +1,4 @@
-package main
+package cmd
 
 import (
 	"context"
@@ -227,7 +227,7 @@ func buildApp(ctx context.Context, cfg config.Config, store *models.Store, logge
 		ClientIPHeader: cfg.ClientIPHeader,
 		Production:     cfg.Production(),
 		RequestTimeout: cfg.RequestTimeout,
-		API:            &handlers.APIDeps{Auth: auth, Phones: phones, OpenAPI: openAPISpec},
+		API:            &handlers.APIDeps{Auth: auth, Phones: phones, OpenAPI: handlers.OpenAPISpec},
 		Admin:          adminDeps,
 	}
 	if fake != nil {

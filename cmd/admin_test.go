@@ -1,4 +1,4 @@
-package main
+package cmd
 
 import (
 	"bufio"
@@ -35,7 +35,7 @@ func newAdminCLI(t *testing.T) *adminCLI {
 func (a *adminCLI) run(stdin string, args ...string) (string, error) {
 	a.t.Helper()
 	var out, errOut bytes.Buffer
-	err := run(context.Background(), append([]string{"admin"}, args...), func(k string) string { return a.env[k] }, strings.NewReader(stdin), &out, &errOut)
+	err := Run(context.Background(), append([]string{"admin"}, args...), func(k string) string { return a.env[k] }, strings.NewReader(stdin), &out, &errOut)
 	return out.String(), err
 }
 
@@ -89,7 +89,7 @@ func serveDemo(t *testing.T, env map[string]string) (base string, lines <-chan s
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), pw, io.Discard)
+		err := Run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), pw, io.Discard)
 		pw.Close()
 		done <- err
 	}()

@@ -1,4 +1,4 @@
-package main
+package cmd
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/mpauth/mpauth/config"
 )
+
+const healthcheckUsage = "usage: mpauth healthcheck\n  exits 0 when the server on MPAUTH_ADDR's port answers /readyz (for container health checks)"
 
 // runHealthcheck asks the local server's /readyz; container images without a
 // shell or curl use it as their health check.

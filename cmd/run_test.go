@@ -1,4 +1,4 @@
-package main
+package cmd
 
 import (
 	"bufio"
@@ -84,7 +84,7 @@ func launch(t *testing.T, extraEnv map[string]string) *running {
 	}
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), pw, r.logs)
+		err := Run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), pw, r.logs)
 		pw.CloseWithError(io.EOF)
 		done <- err
 	}()
@@ -189,10 +189,10 @@ func TestZeroConfigServerRunsTheWholeFlowAndStopsCleanly(t *testing.T) {
 
 func TestUnknownCommandAndBadConfigFailFast(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"nonsense"}, func(string) string { return "" }, nil, &out, &out); err == nil {
+	if err := Run(context.Background(), []string{"nonsense"}, func(string) string { return "" }, nil, &out, &out); err == nil {
 		t.Fatal("unknown command accepted")
 	}
-	err := run(context.Background(), []string{"serve"}, func(k string) string {
+	err := Run(context.Background(), []string{"serve"}, func(k string) string {
 		return map[string]string{"MPAUTH_ENV": "production"}[k]
 	}, nil, &out, &out)
 	if err == nil || !strings.Contains(err.Error(), "MPAUTH_SECRET_KEY") {
@@ -202,7 +202,7 @@ func TestUnknownCommandAndBadConfigFailFast(t *testing.T) {
 
 func TestDecryptCommandExplainsFailures(t *testing.T) {
 	var out bytes.Buffer
-	err := run(context.Background(), []string{"decrypt", "--session-key", "AAAAAAAAAAAAAAAAAAAAAA==", "--iv", "AAAAAAAAAAAAAAAAAAAAAA==", "--data", "AAAAAAAAAAAAAAAAAAAAAA=="},
+	err := Run(context.Background(), []string{"decrypt", "--session-key", "AAAAAAAAAAAAAAAAAAAAAA==", "--iv", "AAAAAAAAAAAAAAAAAAAAAA==", "--data", "AAAAAAAAAAAAAAAAAAAAAA=="},
 		func(string) string { return "" }, nil, &out, &out)
 	if err == nil || !strings.Contains(err.Error(), "stale session_key") {
 		t.Fatalf("garbage decrypt: %v", err)
@@ -220,14 +220,31 @@ func TestDecryptCommandPrintsTheDataAndTheWatermark(t *testing.T) {
 	}
 	key, _ := fake.SessionKey(fakewechat.DemoAppID, "op")
 	var out bytes.Buffer
-	err = run(context.Background(), []string{"decrypt", "--session-key", key.Reveal(), "--iv", ev.IV, "--data", ev.EncryptedData, "--appid", fakewechat.DemoAppID},
+	err = Run(context.Background(), []string{"decrypt", "--session-key", key.Reveal(), "--iv", ev.IV, "--data", ev.EncryptedData, "--appid", fakewechat.DemoAppID},
 		func(string) string { return "" }, nil, &out, &out)
 	if err != nil || !strings.Contains(out.String(), `"purePhoneNumber":"13800138000"`) || !strings.Contains(out.String(), "(matches)") {
 		t.Fatalf("decrypt: %v\n%s", err, out.String())
 	}
-	err = run(context.Background(), []string{"decrypt", "--session-key", key.Reveal(), "--iv", ev.IV, "--data", ev.EncryptedData, "--appid", "wx0000000000000000"},
+	err = Run(context.Background(), []string{"decrypt", "--session-key", key.Reveal(), "--iv", ev.IV, "--data", ev.EncryptedData, "--appid", "wx0000000000000000"},
 		func(string) string { return "" }, nil, &out, &out)
 	if err == nil || !strings.Contains(out.String(), "DOES NOT MATCH") {
 		t.Fatalf("foreign appid: %v", err)
+	}
+}
+
+// --help on any subcommand prints how to use it and succeeds: a script that
+// asks for help has not failed.
+func TestEverySubcommandAnswersHelp(t *testing.T) {
+	for name := range commands() {
+		t.Run(name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			err := Run(context.Background(), []string{name, "--help"}, func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
+			if err != nil {
+				t.Fatalf("mpauth %s --help: %v", name, err)
+			}
+			if got := out.String() + errOut.String(); !strings.Contains(got, "sage") {
+				t.Fatalf("mpauth %s --help printed no usage: %q", name, got)
+			}
+		})
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package cmd
 
 import (
 	"context"
@@ -53,7 +53,7 @@ func TestDemoPageWalksTheWholeFlowInABrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := "artifacts"
+	dir := "../artifacts"
 	if err := os.MkdirAll(dir, 0o755); err == nil {
 		os.WriteFile(filepath.Join(dir, "demo.png"), screenshot, 0o644)
 	}

@@ -1,8 +1,9 @@
-package main
+package cmd
 
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"time"
 
@@ -81,4 +82,13 @@ func openMigrated(ctx context.Context, e env) (config.Config, *models.Store, fun
 		return cfg, nil, nil, err
 	}
 	return cfg, store, closeStore, nil
+}
+
+// redactURL drops the password from a database URL for display.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.Redacted()
 }

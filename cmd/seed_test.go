@@ -1,4 +1,4 @@
-package main
+package cmd
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ func TestSeedCommandFillsTheConfiguredDatabase(t *testing.T) {
 		env["MPAUTH_DATA_DIR"] = filepath.Dir(target.SQLitePath)
 	}
 	var out bytes.Buffer
-	err := run(context.Background(), []string{"seed", "--users", "200", "--audit", "1000"}, func(k string) string { return env[k] }, nil, &out, &out)
+	err := Run(context.Background(), []string{"seed", "--users", "200", "--audit", "1000"}, func(k string) string { return env[k] }, nil, &out, &out)
 	if err != nil {
 		t.Fatalf("seed: %v\n%s", err, out.String())
 	}

@@ -1,16 +1,19 @@
-package main
+package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/mpauth/mpauth/config"
 	"github.com/mpauth/mpauth/migrations"
 )
 
+const migrateUsage = "usage: mpauth migrate up|status\n  up      apply every pending migration (serve does this at start-up too)\n  status  list the migrations and whether each is applied"
+
 func runMigrate(ctx context.Context, e env, args []string) error {
 	if len(args) != 1 || (args[0] != "up" && args[0] != "status") {
-		return fmt.Errorf("usage: mpauth migrate up|status")
+		return errors.New(migrateUsage)
 	}
 	cfg, err := config.Load(e.getenv)
 	if err != nil {

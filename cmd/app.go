@@ -1,4 +1,4 @@
-package main
+package cmd
 
 import (
 	"bufio"
@@ -11,11 +11,13 @@ import (
 	"github.com/mpauth/mpauth/models"
 )
 
+const appUsage = "usage: mpauth app add --appid APPID [--name NAME] (AppSecret on stdin) | app list | app remove --appid APPID"
+
 // runApp manages the mini programs a deployment serves. The AppSecret is read
 // from stdin so it never lands in shell history or the process list.
 func runApp(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: mpauth app add --appid APPID [--name NAME] (AppSecret on stdin) | app list | app remove --appid APPID")
+		return errors.New(appUsage)
 	}
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("app "+sub, flag.ContinueOnError)
