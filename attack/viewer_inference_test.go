@@ -2,7 +2,9 @@ package attack
 
 import (
 	"encoding/csv"
+	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -18,15 +20,18 @@ func TestAViewerCannotRecoverAMaskedNumberBySearching(t *testing.T) {
 	fake := startFake(t)
 	in := startInstance(t, db, fake, nil)
 	const victimPhone = "13957319002"
-	var victimID string
-	for i, phone := range []string{victimPhone, "13957310000", "13812349002", "13900009002"} {
-		user := []string{"victim", "decoy-a", "decoy-b", "decoy-c"}[i]
+	var victimID, shortID string
+	for i, phone := range []string{victimPhone, "13957310000", "13812349002", "13900009002", "+354 6112345"} {
+		user := []string{"victim", "decoy-a", "decoy-b", "decoy-c", "short"}[i]
 		token, id := logIn(t, in, fake, user)
 		if a := call(t, "POST", in.base+"/api/v1/phone", token, map[string]string{"code": fake.tapPhone(t, user, phone).Code}); a.Status != 200 {
 			t.Fatalf("bind %s: %s", user, a)
 		}
-		if user == "victim" {
+		switch user {
+		case "victim":
 			victimID = id
+		case "short":
+			shortID = id
 		}
 	}
 	viewerPW := createAdmin(t, db, "vera", "viewer")
@@ -63,6 +68,21 @@ func TestAViewerCannotRecoverAMaskedNumberBySearching(t *testing.T) {
 			// The auto kind reads 5 to 10 digits as a substring search.
 			if a := search(page, "1395731", ""); a.Status == 200 && strings.Contains(string(a.Raw), victimID) {
 				t.Fatalf("a viewer narrowed the number with an automatic substring search on %s", page)
+			}
+		}
+	})
+
+	// A 7-digit number (Iceland) shows few digits: its mask must still hide
+	// 4, and a last-4 search must not reveal the ones it hides.
+	t.Run("a short number: the mask hides 4 digits, and last-4 searches recover nothing", func(t *testing.T) {
+		page := string(viewer.do(t, "GET", "/admin/phones", nil).Raw)
+		mask := regexp.MustCompile(`&#43;354 ([0-9*]+)`).FindStringSubmatch(page)
+		if mask == nil || strings.Count(mask[1], "*") < 4 {
+			t.Fatalf("the 7-digit number is shown as %q: fewer than 4 digits hidden", mask)
+		}
+		for d := range 100 {
+			if a := search("/admin/phones", fmt.Sprintf("%02d45", d), "phone_last4"); strings.Contains(string(a.Raw), shortID) {
+				t.Fatalf("a last-4 search (%02d45) found the 7-digit number, whose mask shows %s", d, mask[1])
 			}
 		}
 	})

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"html"
@@ -197,7 +198,8 @@ type fixtureUser struct {
 	openid   string
 	unionid  string
 	created  time.Time
-	phone    string // national number, mainland
+	phone    string // national number, mainland unless cc says otherwise
+	cc       string // country code, default 86
 	blocked  bool
 }
 
@@ -225,7 +227,8 @@ func (e *adminEnv) addUser(f fixtureUser) models.User {
 		e.t.Fatal(err)
 	}
 	if f.phone != "" {
-		p := models.PhoneBinding{UserID: u.ID, PhoneE164: "+86" + f.phone, CountryCode: "86", PureNumber: f.phone,
+		cc := cmp.Or(f.cc, "86")
+		p := models.PhoneBinding{UserID: u.ID, PhoneE164: "+" + cc + f.phone, CountryCode: cc, PureNumber: f.phone,
 			Source: models.PhoneSourceCode, AppID: f.app, BoundAt: f.created}
 		if _, err := e.store.BindPhone(ctx, p); err != nil {
 			e.t.Fatal(err)

@@ -550,6 +550,18 @@ func TestAViewerSearchesPhonesOnlyAsFarAsTheMaskShows(t *testing.T) {
 	if p := admin.post("/admin/users", url.Values{"q": {"1395731"}}); p.status != http.StatusOK || !strings.Contains(p.body, victim.ID) {
 		t.Fatalf("admin digits-anywhere search: %d", p.status)
 	}
+	// A 7-digit number's mask shows its last 3 digits: the last 4 would
+	// tell a viewer one more, so a viewer's last-4 search does not find it.
+	short := e.addUser(fixtureUser{nickname: "iceland", openid: "oICELAND00000000000000000001", cc: "354", phone: "6119002"})
+	if p := viewer.post("/admin/phones", url.Values{"q": {"9002"}}); p.status != http.StatusOK || strings.Contains(p.body, short.ID) || !strings.Contains(p.body, victim.ID) {
+		t.Fatalf("viewer last-4 search: %d, found the 7-digit number: %v", p.status, strings.Contains(p.body, short.ID))
+	}
+	if p := viewer.get("/admin/phones"); !strings.Contains(p.body, "&#43;354 ****002") {
+		t.Fatal("the 7-digit number is not shown as +354 ****002")
+	}
+	if p := admin.post("/admin/phones", url.Values{"q": {"9002"}}); !strings.Contains(p.body, short.ID) {
+		t.Fatal("the admin's last-4 search misses the 7-digit number")
+	}
 
 	// Whole-number guesses run out: 4 are spent above, 16 remain.
 	refused := 0
@@ -575,8 +587,8 @@ func TestAViewerSearchesPhonesOnlyAsFarAsTheMaskShows(t *testing.T) {
 		kinds[strings.Fields(r.Detail)[0]+" "+r.AdminName]++
 	}
 	want := map[string]int{
-		"kind=phone_contains vera": 4, "kind=phone_last4 vera": 2, "kind=phone vera": 34,
-		"kind=phone_contains root": 1,
+		"kind=phone_contains vera": 4, "kind=phone_last4 vera": 3, "kind=phone vera": 34,
+		"kind=phone_contains root": 1, "kind=phone_last4 root": 1,
 	}
 	if !maps.Equal(kinds, want) {
 		t.Fatalf("phone searches in the audit: %v, want %v", kinds, want)

@@ -30,6 +30,9 @@ type PhoneMatch struct {
 	E164   string // the whole number, +8613800138000
 	Last4  string // the last four digits
 	Digits string // a substring (4 or more digits) of the national number
+	// MinLength, with Last4, keeps only national numbers at least this long
+	// (those whose mask shows the last 4 digits, for a viewer's search).
+	MinLength int
 }
 
 func (m PhoneMatch) empty() bool { return m.E164 == "" && m.Last4 == "" && m.Digits == "" }
@@ -65,10 +68,14 @@ func (s *Store) phoneMatchSQL(m PhoneMatch) (string, []any) {
 	case m.E164 != "":
 		return "pb.phone_e164 = ?", []any{m.E164}
 	case m.Last4 != "":
+		cond := "substr(pb.pure_number, -4) = ?"
 		if s.dialect == Postgres {
-			return "right(pb.pure_number, 4) = ?", []any{m.Last4}
+			cond = "right(pb.pure_number, 4) = ?"
 		}
-		return "substr(pb.pure_number, -4) = ?", []any{m.Last4}
+		if m.MinLength > 0 {
+			return cond + " AND length(pb.pure_number) >= ?", []any{m.Last4, m.MinLength}
+		}
+		return cond, []any{m.Last4}
 	case m.Digits != "":
 		return `pb.pure_number LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(m.Digits) + "%"}
 	}

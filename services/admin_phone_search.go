@@ -12,12 +12,13 @@ import (
 // them more than that. Digits anywhere would: extending the known prefix
 // one digit at a time and watching whether the user comes back recovers the
 // hidden four in about 8 searches. So a viewer searches by the last 4
-// digits (which the mask shows) or by a whole number (a customer on the
-// phone gives it); whole numbers are limited for the deployment, so that
-// guessing through the 10,000 possible middles is out of reach; and every
-// phone search, by anyone, goes into the admin audit with its kind and how
-// many rows it found, never its digits. Admins, who may reveal numbers,
-// search as they like.
+// digits, and finds only numbers whose mask shows them (8 digits or more;
+// shorter masks show fewer), or by a whole number (a customer on the phone
+// gives it); whole numbers are limited for the deployment, so that guessing
+// through the 10,000 possible hidden digits of any mask is out of reach;
+// and every phone search, by anyone, goes into the admin audit with its
+// kind and how many rows it found, never its digits. Admins, who may
+// reveal numbers, search as they like.
 const (
 	viewerWholeNumberSearches = 20              // at once
 	viewerWholeNumberEvery    = 3 * time.Minute // then one every 3 minutes (20 an hour)
@@ -40,11 +41,15 @@ func phoneSearchKind(m models.PhoneMatch) string {
 	}
 }
 
-// checkPhoneSearch applies the viewers' rule to a phone search (none: nil).
-// A refused search is audited too: trying is worth knowing about.
-func (d *Dashboard) checkPhoneSearch(ctx context.Context, who AdminPrincipal, list string, m models.PhoneMatch, meta Meta) error {
-	if m == (models.PhoneMatch{}) || who.IsAdmin() {
+// checkPhoneSearch applies the viewers' rule to a phone search (none: nil),
+// narrowing a viewer's last-4 search to what masks show. A refused search
+// is audited too: trying is worth knowing about.
+func (d *Dashboard) checkPhoneSearch(ctx context.Context, who AdminPrincipal, list string, m *models.PhoneMatch, meta Meta) error {
+	if *m == (models.PhoneMatch{}) || who.IsAdmin() {
 		return nil
+	}
+	if m.Last4 != "" {
+		m.MinLength = Last4ShownFrom
 	}
 	var refused *Error
 	switch {
@@ -62,7 +67,7 @@ func (d *Dashboard) checkPhoneSearch(ctx context.Context, who AdminPrincipal, li
 		}
 	}
 	if refused != nil {
-		d.auditPhoneSearch(ctx, who, list, m, "refused: "+string(refused.Code), meta)
+		d.auditPhoneSearch(ctx, who, list, *m, "refused: "+string(refused.Code), meta)
 		return refused
 	}
 	return nil

@@ -94,7 +94,7 @@ func (d *Dashboard) Phones(ctx context.Context, who AdminPrincipal, q PhoneQuery
 	if err != nil {
 		return PhonePage{}, err
 	}
-	if err := d.checkPhoneSearch(ctx, who, ExportPhones, f.Phone, m); err != nil {
+	if err := d.checkPhoneSearch(ctx, who, ExportPhones, &f.Phone, m); err != nil {
 		return PhonePage{}, err
 	}
 	if err := d.checkPhoneMatches(ctx, f.Phone); err != nil {

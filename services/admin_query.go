@@ -197,13 +197,17 @@ func decodeSerialKey(s string) (*models.SerialKey, error) {
 	return &models.SerialKey{At: time.Unix(0, n).UTC(), ID: i}, nil
 }
 
-// maskE164 masks a stored E.164 number: 138****8000 for mainland numbers,
-// +852 ****5678 style for others.
+// maskE164 masks a stored E.164 number: 138****8000 for mainland numbers.
+// For others the country code's length is unknown here (1 to 3 digits), so
+// only as many trailing digits show as leave 4 of the national number
+// hidden even after the longest country code: +*******345 for +3546112345.
 func maskE164(e string) string {
 	if rest, ok := strings.CutPrefix(e, "+86"); ok && len(rest) == 11 {
 		return MaskPhone(rest)
 	}
-	return "+" + MaskPhone(strings.TrimPrefix(e, "+"))
+	digits := strings.TrimPrefix(e, "+")
+	last := min(4, max(0, len(digits)-3-MinHiddenDigits))
+	return "+" + strings.Repeat("*", len(digits)-last) + digits[len(digits)-last:]
 }
 
 // maskNumber masks a number given as country code and national number.

@@ -1,6 +1,7 @@
 package services
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/mpauth/mpauth/models"
@@ -38,14 +39,35 @@ func TestSearchBoxIsReadAsTheRightKindOfSearch(t *testing.T) {
 	}
 }
 
-func TestMaskedNumbersKeepThreeAndFour(t *testing.T) {
-	for in, want := range map[string]string{"+8613800138000": "138****8000", "+85261234567": "+852****4567"} {
+// A mask always hides at least 4 digits of the national number, so that
+// confirming a guess by a whole-number search takes 10,000 tries.
+func TestMasksHideAtLeastFourDigits(t *testing.T) {
+	for in, want := range map[string]string{
+		"13800138000": "138****8000", "61234567": "****4567", "6112345": "****345",
+		"123456789012345": "123********2345", "1234": "****", "12345": "****5",
+	} {
+		if got := MaskPhone(in); got != want {
+			t.Errorf("MaskPhone(%s) = %s, want %s", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"+8613800138000": "138****8000", "+85261234567": "+*******4567", "+3546112345": "+*******345", "+29012345": "+*******5",
+	} {
 		if got := maskE164(in); got != want {
 			t.Errorf("maskE164(%s) = %s, want %s", in, got, want)
 		}
 	}
-	if got := maskNumber("852", "61234567"); got != "+852 61**4567" {
+	if got := maskNumber("852", "61234567"); got != "+852 ****4567" {
 		t.Errorf("maskNumber = %s", got)
+	}
+	for n := 4; n <= 15; n++ {
+		pure := strings.Repeat("7", n)
+		if hidden := strings.Count(MaskPhone(pure), "*"); hidden < MinHiddenDigits {
+			t.Errorf("a %d-digit number hides %d digits", n, hidden)
+		}
+		if shows4 := !strings.Contains(MaskPhone(pure)[n-4:], "*"); shows4 != (n >= Last4ShownFrom) {
+			t.Errorf("a %d-digit number shows its last 4: %v, want %v", n, shows4, n >= Last4ShownFrom)
+		}
 	}
 }
 

@@ -92,7 +92,7 @@ func (d *Dashboard) Users(ctx context.Context, who AdminPrincipal, q UserQuery, 
 	if err != nil {
 		return UserPage{}, err
 	}
-	if err := d.checkPhoneSearch(ctx, who, ExportUsers, f.Phone, m); err != nil {
+	if err := d.checkPhoneSearch(ctx, who, ExportUsers, &f.Phone, m); err != nil {
 		return UserPage{}, err
 	}
 	if err := d.checkPhoneMatches(ctx, f.Phone); err != nil {

@@ -5,21 +5,30 @@ import (
 	"strings"
 )
 
-// MaskPhone keeps the first three and last four digits: 138****8000. Shorter
-// numbers keep only the last two.
+// MaskPhone hides at least 4 digits of a national number, whatever its
+// length, and shows at most the first 3 and the last 4: 138****8000 for a
+// mainland mobile, ****5678 for an 8-digit Hong Kong number, ****567 for a
+// 7-digit one. Fewer hidden digits would let a guess at the rest succeed too
+// soon (a viewer may confirm a whole number by searching for it).
 func MaskPhone(pure string) string {
 	n := len(pure)
-	switch {
-	case n >= 11:
-		return pure[:3] + strings.Repeat("*", n-7) + pure[n-4:]
-	case n >= 7:
-		return pure[:2] + strings.Repeat("*", n-6) + pure[n-4:]
-	case n > 2:
-		return strings.Repeat("*", n-2) + pure[n-2:]
-	default:
+	hidden := max(MinHiddenDigits, n-7)
+	if hidden >= n {
 		return strings.Repeat("*", n)
 	}
+	shown := n - hidden
+	last := min(4, shown)
+	first := shown - last
+	return pure[:first] + strings.Repeat("*", hidden) + pure[n-last:]
 }
+
+// MinHiddenDigits is how many digits a mask hides at least: 10,000 guesses.
+const MinHiddenDigits = 4
+
+// Last4ShownFrom is the length from which a masked number shows its last
+// 4 digits: a search by the last 4 tells a viewer nothing more about such
+// numbers, and is not offered for shorter ones.
+const Last4ShownFrom = 4 + MinHiddenDigits
 
 // NormalizePhone builds the E.164 form from WeChat's countryCode and
 // purePhoneNumber (which never carries the prefix).
