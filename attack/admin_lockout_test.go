@@ -2,8 +2,14 @@ package attack
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // An attacker who does not know the password tries to keep the real admin
@@ -98,4 +104,77 @@ func officeBrowser(base string) *browser {
 	b := newBrowser(base)
 	b.from = "198.51.100.8"
 	return b
+}
+
+// A flood of sign-in attempts with made-up usernames, from one address or
+// many, must not keep the admin out either: attempts used to queue one at a
+// time behind each other, and the admin's own waited past the request
+// timeout (HTTP 500 after 15 s).
+func TestASignInFloodDoesNotKeepTheAdminOut(t *testing.T) {
+	t.Parallel()
+	db := freshDB(t)
+	fake := startFake(t)
+	in := startInstance(t, db, fake, map[string]string{"MPAUTH_TRUSTED_PROXIES": "127.0.0.1"})
+	password := createAdmin(t, db, "root", "admin")
+	admin := newBrowser(in.base)
+	admin.from = "198.51.100.7"
+	if r := admin.signIn(t, "root", password); !signedIn(r) {
+		t.Fatalf("first sign-in: %s", r)
+	}
+
+	stop, on := make(chan struct{}), make(chan struct{})
+	var flooders sync.WaitGroup
+	var sent, turnedAway, checked atomic.Int64
+	var floodOn sync.Once
+	for f := range 300 {
+		flooders.Add(1)
+		go func() {
+			defer flooders.Done()
+			c := &http.Client{Timeout: 60 * time.Second}
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				form := url.Values{"username": {fmt.Sprintf("nobody-%d-%d", f, i)}, "password": {"guess"}}
+				req, _ := http.NewRequest("POST", in.base+"/admin/login", strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("X-Forwarded-For", fmt.Sprintf("203.0.%d.%d", f/250, f%250))
+				resp, err := c.Do(req)
+				if err != nil {
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if sent.Add(1) == 500 {
+					floodOn.Do(func() { close(on) })
+				}
+				switch resp.StatusCode {
+				case http.StatusTooManyRequests:
+					turnedAway.Add(1)
+				case http.StatusUnauthorized:
+					checked.Add(1) // a password was checked
+				}
+			}
+		}()
+	}
+	defer func() { close(stop); flooders.Wait() }()
+	<-on // 500 attempts answered: the flood is on
+	before := checked.Load()
+	if r := admin.signIn(t, "root", password); !signedIn(r) {
+		t.Fatalf("the admin's own browser during a sign-in flood: %s", r)
+	}
+	// Queued behind the flood, the admin would wait for hundreds of its
+	// password checks (and past the request timeout for a larger flood);
+	// beside it, for a few at most.
+	if n := checked.Load() - before; n > 100 {
+		t.Fatalf("the admin's sign-in waited while %d of the flood's passwords were checked", n)
+	}
+	if a := call(t, "GET", in.base+"/readyz", "", nil); a.Status != 200 {
+		t.Fatalf("readiness during a sign-in flood: %s", a)
+	}
+	if turnedAway.Load() == 0 {
+		t.Fatal("no flood attempt was turned away")
+	}
 }

@@ -48,15 +48,20 @@ func (a *AdminDeps) login(c *gin.Context) {
 		var se *services.Error
 		status, msg := http.StatusInternalServerError, "Something went wrong on our side; try again later."
 		if errors.As(err, &se) {
+			if st, ok := statusOf[se.Code]; ok {
+				status = st
+			}
 			switch se.Code {
 			case services.CodeUnauthorized, services.CodeInvalidRequest:
-				status, msg = http.StatusUnauthorized, se.Message
-				if se.Code == services.CodeInvalidRequest {
-					status = http.StatusBadRequest
-				}
+				msg = se.Message
 			case services.CodeRateLimited:
-				status, msg = http.StatusTooManyRequests, l.T("Too many failed sign-in attempts. Try again in %s.", waitText(l, se.RetryAfter))
+				msg = l.T("Too many failed sign-in attempts. Try again in %s.", waitText(l, se.RetryAfter))
+				if se == services.ErrSignInBusy {
+					msg = se.Message
+				}
 				c.Header("Retry-After", formatSeconds(se.RetryAfter))
+			case services.CodeServiceUnavailable:
+				msg = "The service is busy; try again in a moment."
 			}
 		}
 		if status >= 500 {

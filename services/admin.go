@@ -21,9 +21,10 @@ type Admins struct {
 	Now    func() time.Time
 	Policy SignInPolicy // zero value: DefaultSignInPolicy
 
-	once  sync.Once
-	slot  chan struct{} // one password check at a time, see SignIn
-	dummy string        // a hash to verify against when the account does not exist
+	once    sync.Once
+	known   *signInLane // sign-ins from a browser known to the account, see SignIn
+	unknown *signInLane // everyone else's
+	dummy   string      // a hash to verify against when the account does not exist
 }
 
 // AdminPrincipal is the signed-in dashboard user.

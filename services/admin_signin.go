@@ -10,7 +10,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"strconv"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 
 	"github.com/mpauth/mpauth/models"
 )
@@ -95,21 +98,36 @@ func (a *Admins) SignIn(ctx context.Context, r SignInRequest) (SignedIn, error) 
 	if name == "" || r.Password == "" {
 		return SignedIn{}, &Error{Code: CodeInvalidRequest, Message: "Enter a username and a password."}
 	}
-	// One check at a time on this instance: the throttle's count is then exact
-	// here, and a flood of attempts holds one 19 MiB argon2 buffer, not
-	// hundreds.
 	a.once.Do(a.init)
-	select {
-	case a.slot <- struct{}{}:
-		defer func() { <-a.slot }()
-	case <-ctx.Done():
-		return SignedIn{}, storeError(ctx.Err())
+	// Attempts take their turn one at a time in one of two lanes: the
+	// throttle's count is then exact on this instance, and a flood holds one
+	// 19 MiB argon2 buffer, not hundreds. A browser known to the account has
+	// a lane of its own, and the other lane turns attempts away rather than
+	// queue more than a few: a flood of sign-ins from anywhere neither keeps
+	// the admin out nor ties up the database.
+	var (
+		acct    models.AdminUser
+		lookErr error
+	)
+	lane, looked := a.unknown, false
+	if id, ok := a.deviceAccount(r.Device); ok {
+		acct, lookErr = a.Store.AdminByUsername(ctx, name)
+		looked = true
+		if lookErr == nil && acct.ID == id {
+			lane = a.known
+		}
 	}
-
-	acct, err := a.Store.AdminByUsername(ctx, name)
-	exists := err == nil
-	if err != nil && !errors.Is(err, models.ErrNotFound) {
-		return SignedIn{}, storeError(err)
+	leave, err := lane.enter(ctx)
+	if err != nil {
+		return SignedIn{}, err
+	}
+	defer leave()
+	if !looked {
+		acct, lookErr = a.Store.AdminByUsername(ctx, name)
+	}
+	exists := lookErr == nil
+	if lookErr != nil && !errors.Is(lookErr, models.ErrNotFound) {
+		return SignedIn{}, storeError(lookErr)
 	}
 	target := name
 	if !exists {
@@ -255,15 +273,52 @@ const deviceNonceLen = 16
 // knownDevice returns the audit name of the browser whose cookie this is,
 // if the cookie is ours and for this account; "" otherwise.
 func (a *Admins) knownDevice(cookie string, adminID int64) string {
-	raw, err := base64.RawURLEncoding.DecodeString(cookie)
-	if err != nil || len(raw) != 8+deviceNonceLen+16 {
-		return ""
-	}
-	id, nonce, mac := int64(binary.BigEndian.Uint64(raw[:8])), raw[8:8+deviceNonceLen], raw[8+deviceNonceLen:]
-	if id != adminID || !hmac.Equal(mac, a.deviceMAC(id, nonce)) {
+	id, nonce, ok := a.parseDevice(cookie)
+	if !ok || id != adminID {
 		return ""
 	}
 	return hex.EncodeToString(a.Store.Keys().Fingerprint(nonce, []byte("admin_device_name"))[:8])
+}
+
+// deviceAccount is the account a genuine device cookie was issued for.
+func (a *Admins) deviceAccount(cookie string) (int64, bool) {
+	id, _, ok := a.parseDevice(cookie)
+	return id, ok
+}
+
+func (a *Admins) parseDevice(cookie string) (id int64, nonce []byte, ok bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(cookie)
+	if err != nil || len(raw) != 8+deviceNonceLen+16 {
+		return 0, nil, false
+	}
+	id, nonce, mac := int64(binary.BigEndian.Uint64(raw[:8])), raw[8:8+deviceNonceLen], raw[8+deviceNonceLen:]
+	return id, nonce, hmac.Equal(mac, a.deviceMAC(id, nonce))
+}
+
+// signInLane lets one sign-in at a time through, first come first served,
+// and turns attempts away once maxSignInQueue are in it.
+type signInLane struct {
+	turn  *semaphore.Weighted
+	count atomic.Int32 // waiting or in
+}
+
+const maxSignInQueue = 8
+
+// ErrSignInBusy turns a sign-in away when too many are waiting.
+var ErrSignInBusy = &Error{Code: CodeRateLimited, Message: "Too many sign-in attempts right now; try again in a few seconds.", RetryAfter: 5 * time.Second}
+
+func newSignInLane() *signInLane { return &signInLane{turn: semaphore.NewWeighted(1)} }
+
+func (l *signInLane) enter(ctx context.Context) (leave func(), err error) {
+	if l.count.Add(1) > maxSignInQueue {
+		l.count.Add(-1)
+		return nil, ErrSignInBusy
+	}
+	if err := l.turn.Acquire(ctx, 1); err != nil {
+		l.count.Add(-1)
+		return nil, storeError(err)
+	}
+	return func() { l.turn.Release(1); l.count.Add(-1) }, nil
 }
 
 // deviceToken is the cookie for a browser that just signed in: the one it
@@ -286,7 +341,7 @@ func (a *Admins) deviceMAC(adminID int64, nonce []byte) []byte {
 }
 
 func (a *Admins) init() {
-	a.slot = make(chan struct{}, 1)
+	a.known, a.unknown = newSignInLane(), newSignInLane()
 	h, err := HashPassword(RandomPassword())
 	if err != nil {
 		panic(err) // only a broken crypto/rand fails here
