@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -107,6 +108,7 @@ func TestBlockingAndUnblockingNeedAReason(t *testing.T) {
 	e := newAdminEnv(t)
 	b := e.signedIn("alice", models.RoleAdmin)
 	u := e.addUser(fixtureUser{nickname: "target"})
+	session := e.addSession(u, dashApp1)
 
 	p := b.post("/admin/users/"+u.ID+"/block", url.Values{"reason": {""}})
 	if p.status != http.StatusSeeOther || e.user(u.ID).Status != models.UserActive {
@@ -133,6 +135,11 @@ func TestBlockingAndUnblockingNeedAReason(t *testing.T) {
 		t.Error("the message shows twice")
 	}
 	b.post("/admin/users/"+u.ID+"/unblock", url.Values{"reason": {"appeal accepted"}})
+	// Blocking revoked the user's sessions: "their tokens stop working at
+	// once", and an unblock does not bring them back.
+	if _, err := e.store.ActiveSessionByHash(context.Background(), session.TokenHash, e.clock.Now()); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("a session from before the block is still active after the unblock: %v", err)
+	}
 	if e.user(u.ID).Status != models.UserActive {
 		t.Error("unblock did not unblock")
 	}

@@ -314,9 +314,15 @@ func TestTokenExpiresAndSlides(t *testing.T) {
 
 func TestBlockedUserCannotLogInOrBind(t *testing.T) {
 	e := newAPIEnv(t, envOptions{})
-	token, userID := e.login(appA, "lee")
+	code := e.deviceLogin(appA, "lee")
+	first := e.call("POST", "/api/v1/login", "", map[string]string{"code": code})
+	token, userID := first.Body["token"].(string), first.Body["user"].(map[string]any)["id"].(string)
 	if err := e.store.SetUserStatus(context.Background(), userID, models.UserBlocked, "abuse"); err != nil {
 		t.Fatal(err)
+	}
+	// The code of the login before the block, sent again, gets no token.
+	if r := e.call("POST", "/api/v1/login", "", map[string]string{"code": code}); r.Status != 403 || r.errorCode() != "user_blocked" {
+		t.Fatalf("the pre-block code replayed: %d %s", r.Status, r.Raw)
 	}
 	if r := e.call("POST", "/api/v1/phone", token, map[string]string{"code": e.devicePhone(appA, "lee", "+8613300133000").Code}); r.Status != 403 || r.errorCode() != "user_blocked" {
 		t.Fatalf("blocked bind: %d %s", r.Status, r.Raw)

@@ -249,9 +249,9 @@ func (d *Dashboard) User(ctx context.Context, who AdminPrincipal, id string) (Us
 	return out, nil
 }
 
-// SetUserBlocked blocks or unblocks a user. A blocked user's tokens stop
-// working at their next request (Authenticate checks the status), and new
-// logins are refused.
+// SetUserBlocked blocks or unblocks a user. Blocking revokes every session
+// the user has, so their tokens stop working at once and stay dead after an
+// unblock (the user logs in again); logins are refused while blocked.
 func (d *Dashboard) SetUserBlocked(ctx context.Context, who AdminPrincipal, id string, blocked bool, reason string, m Meta) error {
 	if err := requireAdmin(who); err != nil {
 		return err
@@ -274,6 +274,11 @@ func (d *Dashboard) SetUserBlocked(ctx context.Context, who AdminPrincipal, id s
 		}
 		if err := tx.SetUserStatus(ctx, id, status, stored); err != nil {
 			return err
+		}
+		if blocked {
+			if _, err := tx.RevokeUserSessions(ctx, id, "blocked"); err != nil {
+				return err
+			}
 		}
 		return tx.AppendAdminAudit(ctx, adminAuditRow(d.now(), &who, action, models.TargetUser, id, reason, "", m))
 	})

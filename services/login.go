@@ -80,12 +80,16 @@ func (a *Auth) Login(ctx context.Context, in LoginInput) (LoginResult, error) {
 	if c.duplicate {
 		// Another request's login, perhaps minutes ago: it must still be
 		// alive, and whether a phone is bound is read as it is now.
-		if _, err := a.Store.ActiveSessionByHash(ctx, HashToken(ans.Token), a.now()); errors.Is(err, models.ErrNotFound) {
+		ls, err := a.Store.ActiveSessionByHash(ctx, HashToken(ans.Token), a.now())
+		switch {
+		case errors.Is(err, models.ErrNotFound):
 			return LoginResult{}, errCodeLoginEnded
-		} else if err != nil {
+		case err != nil:
 			return LoginResult{}, storeError(err)
+		case ls.UserStatus == models.UserBlocked:
+			return LoginResult{}, &Error{Code: CodeUserBlocked, Message: blockedMessage}
 		}
-		_, err := a.Store.GetPhoneBinding(ctx, c.userID)
+		_, err = a.Store.GetPhoneBinding(ctx, c.userID)
 		if err != nil && !errors.Is(err, models.ErrNotFound) {
 			return LoginResult{}, storeError(err)
 		}
