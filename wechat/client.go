@@ -150,8 +150,11 @@ func (c *Client) attempt(ctx context.Context, req request, n int) ([]byte, error
 	status, body, err := c.exchange(req.endpoint, hr)
 	elapsed := time.Since(start)
 
+	// The request's secret values, for scrubbing what WeChat wrote: found
+	// only when something is logged or failed.
+	secrets := func() []string { return requestSecrets(req.query, reqBody) }
 	if err == nil {
-		err = checkAnswer(req.endpoint, status, body)
+		err = checkAnswer(req.endpoint, status, body, secrets)
 	}
 	c.Metrics.called(req.endpoint, errcodeLabel(err), elapsed)
 	if log := c.logger(); log.Enabled(ctx, slog.LevelDebug) {
@@ -162,7 +165,7 @@ func (c *Client) attempt(ctx context.Context, req request, n int) ([]byte, error
 			slog.String("url", redactURL(u)),
 			slog.String("request", redactBody(reqBody)),
 			slog.Int("status", status),
-			slog.String("response", redactBody(body)),
+			slog.String("response", scrub(redactBody(body), secrets())),
 			slog.Duration("elapsed", elapsed),
 		}
 		if err != nil {
@@ -192,7 +195,7 @@ func (c *Client) exchange(endpoint string, hr *http.Request) (status int, body [
 
 // checkAnswer turns an HTTP answer into nil or an *Error. WeChat answers
 // HTTP 200 even for errors; anything else came from a proxy or an outage.
-func checkAnswer(endpoint string, status int, body []byte) error {
+func checkAnswer(endpoint string, status int, body []byte, secrets func() []string) error {
 	unavailable := func(cause error) error {
 		return &Error{Endpoint: endpoint, Kind: KindUnavailable, cause: cause}
 	}
@@ -207,7 +210,7 @@ func checkAnswer(endpoint string, status int, body []byte) error {
 		return unavailable(fmt.Errorf("answer is not a JSON object (%d bytes)", len(body)))
 	}
 	if base.ErrCode != 0 {
-		return &Error{Endpoint: endpoint, ErrCode: base.ErrCode, ErrMsg: redactText(base.ErrMsg), Kind: kindForErrCode(endpoint, base.ErrCode)}
+		return &Error{Endpoint: endpoint, ErrCode: base.ErrCode, ErrMsg: scrub(redactText(base.ErrMsg), secrets()), Kind: kindForErrCode(endpoint, base.ErrCode)}
 	}
 	return nil
 }

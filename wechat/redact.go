@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 // Every request and response goes through these functions before any part
@@ -16,7 +17,8 @@ import (
 // unredacted transport error is enough to leak the AppSecret.
 
 // sensitiveKeys are the query parameters and JSON fields that never leave
-// the process in clear.
+// the process in clear, in lower case: Go's JSON decoder takes a field in
+// any capitals, so the redaction must too.
 var sensitiveKeys = map[string]bool{
 	"secret":          true,
 	"access_token":    true,
@@ -24,9 +26,9 @@ var sensitiveKeys = map[string]bool{
 	"code":            true,
 	"session_key":     true,
 	"signature":       true,
-	"phoneNumber":     true,
-	"purePhoneNumber": true,
-	"encryptedData":   true,
+	"phonenumber":     true,
+	"purephonenumber": true,
+	"encrypteddata":   true,
 	"iv":              true,
 }
 
@@ -48,7 +50,7 @@ func redactURL(u *url.URL) string {
 	c.User = nil
 	q := c.Query()
 	for k := range q {
-		if sensitiveKeys[k] {
+		if sensitiveKeys[strings.ToLower(k)] {
 			q[k] = []string{redacted}
 		}
 	}
@@ -56,12 +58,10 @@ func redactURL(u *url.URL) string {
 	return c.String()
 }
 
-// maxLoggedBody bounds what a debug log shows of a body that is not JSON
-// (an HTML error page from a proxy, say).
-const maxLoggedBody = 256
-
 // redactBody returns a JSON body with sensitive fields masked at any depth.
-// A body that is not JSON is shown only as its size and a masked prefix.
+// A body that is not JSON is shown only as its size: an answer cut short by
+// a proxy is still WeChat's, session_key and access_token in clear, and no
+// key-by-key redaction can find them in it.
 func redactBody(body []byte) string {
 	if len(body) == 0 {
 		return ""
@@ -70,11 +70,7 @@ func redactBody(body []byte) string {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil || dec.More() {
-		prefix := body
-		if len(prefix) > maxLoggedBody {
-			prefix = prefix[:maxLoggedBody]
-		}
-		return "non-JSON (" + strconv.Itoa(len(body)) + " bytes): " + redactText(string(prefix))
+		return "non-JSON (" + strconv.Itoa(len(body)) + " bytes)"
 	}
 	out, err := json.Marshal(redactValue(v))
 	if err != nil {
@@ -87,7 +83,7 @@ func redactValue(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, e := range v {
-			if sensitiveKeys[k] {
+			if sensitiveKeys[strings.ToLower(k)] {
 				v[k] = redacted
 				continue
 			}
@@ -102,6 +98,42 @@ func redactValue(v any) any {
 		return redactText(v)
 	}
 	return v
+}
+
+// sessionKeyShape is a session_key as WeChat writes it: 16 bytes in base64.
+var sessionKeyShape = regexp.MustCompile(`[A-Za-z0-9+/]{22}==`)
+
+// scrub masks, in text WeChat wrote (an errmsg, an answer), the secret values
+// of the request it answers (the code, the access token, the AppSecret)
+// wherever they stand, and anything shaped like a session key: an errmsg
+// may echo them without their names.
+func scrub(s string, known []string) string {
+	for _, k := range known {
+		if len(k) >= 6 {
+			s = strings.ReplaceAll(s, k, redacted)
+		}
+	}
+	return sessionKeyShape.ReplaceAllString(s, redacted)
+}
+
+// requestSecrets are the values of a request's sensitive query parameters
+// and JSON fields.
+func requestSecrets(q url.Values, body []byte) []string {
+	var out []string
+	for k, vs := range q {
+		if sensitiveKeys[strings.ToLower(k)] {
+			out = append(out, vs...)
+		}
+	}
+	var fields map[string]any
+	if json.Unmarshal(body, &fields) == nil {
+		for k, v := range fields {
+			if s, ok := v.(string); ok && sensitiveKeys[strings.ToLower(k)] {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 // redactError replaces a transport error (net/http returns a *url.Error) by

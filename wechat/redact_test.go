@@ -57,29 +57,35 @@ func (s *syncBuffer) String() string {
 func TestNothingSecretReachesLogsOrErrors(t *testing.T) {
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	fail := false
+	mode := "ok"
 	var mu sync.Mutex
 	c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		failing := fail
+		m := mode
 		mu.Unlock()
-		if failing {
+		switch m {
+		case "echo":
 			// WeChat's errmsg sometimes echoes the request; assume the worst.
 			fmt.Fprintf(w, `{"errcode":40029,"errmsg":"invalid code, %s"}`, r.URL.RawQuery)
 			return
+		case "echo values":
+			// The worst again: the values alone, and a session key.
+			fmt.Fprintf(w, `{"errcode":40029,"errmsg":"invalid %s %s %s"}`, r.URL.Query().Get("js_code"), r.URL.Query().Get("access_token"), testSessionKey)
+			return
+		case "truncated":
+			// A proxy cut the answer short: not JSON, secrets inside.
+			rec := httptest.NewRecorder()
+			answer(rec, r)
+			w.Write(rec.Body.Bytes()[:rec.Body.Len()-3])
+			return
+		case "capitals":
+			// WeChat's keys in other capitals (Go's JSON takes them).
+			if r.URL.Path == "/sns/jscode2session" {
+				io.WriteString(w, `{"openid":"o-1","Session_Key":"`+testSessionKey+`"}`)
+				return
+			}
 		}
-		switch r.URL.Path {
-		case "/sns/jscode2session":
-			io.WriteString(w, `{"openid":"o-1","session_key":"`+testSessionKey+`"}`)
-		case "/cgi-bin/stable_token", "/cgi-bin/token":
-			io.WriteString(w, `{"access_token":"access-token-must-not-leak","expires_in":7200}`)
-		case "/wxa/business/getuserphonenumber":
-			io.WriteString(w, `{"errcode":0,"errmsg":"ok","phone_info":{"phoneNumber":"13800138000","purePhoneNumber":"13800138000","countryCode":"86","watermark":{"appid":"`+testAppID+`"}}}`)
-		case "/wxa/checksession":
-			io.WriteString(w, `{"errcode":0,"errmsg":"ok"}`)
-		case "/wxa/resetusersessionkey":
-			io.WriteString(w, `{"errcode":0,"errmsg":"ok","openid":"o-1","session_key":"new-session-key-must-not-leak"}`)
-		}
+		answer(w, r)
 	}))
 	c.Logger = logger
 	c.Tokens = &Broker{Store: newMemStore(), Fetcher: c, Logger: logger}
@@ -108,10 +114,12 @@ func TestNothingSecretReachesLogsOrErrors(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatalf("happy path failed: %v", errs)
 	}
-	mu.Lock()
-	fail = true
-	mu.Unlock()
-	calls()
+	for _, m := range []string{"echo", "echo values", "truncated", "capitals"} {
+		mu.Lock()
+		mode = m
+		mu.Unlock()
+		calls()
+	}
 	c.BaseURL = "http://127.0.0.1:1" // connection refused
 	calls()
 
@@ -124,6 +132,22 @@ func TestNothingSecretReachesLogsOrErrors(t *testing.T) {
 		assertNoSecrets(t, "error", fmt.Sprintf("%+v %#v", err, err))
 	}
 	assertNoSecrets(t, "broker state", fmt.Sprintf("%+v", c.Tokens.(*Broker).State(testAppID)))
+}
+
+// answer plays WeChat's happy answers for TestNothingSecretReachesLogsOrErrors.
+func answer(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/sns/jscode2session":
+		io.WriteString(w, `{"openid":"o-1","session_key":"`+testSessionKey+`"}`)
+	case "/cgi-bin/stable_token", "/cgi-bin/token":
+		io.WriteString(w, `{"access_token":"access-token-must-not-leak","expires_in":7200}`)
+	case "/wxa/business/getuserphonenumber":
+		io.WriteString(w, `{"errcode":0,"errmsg":"ok","phone_info":{"phoneNumber":"13800138000","purePhoneNumber":"13800138000","countryCode":"86","watermark":{"appid":"`+testAppID+`"}}}`)
+	case "/wxa/checksession":
+		io.WriteString(w, `{"errcode":0,"errmsg":"ok"}`)
+	case "/wxa/resetusersessionkey":
+		io.WriteString(w, `{"errcode":0,"errmsg":"ok","openid":"o-1","session_key":"new-session-key-must-not-leak"}`)
+	}
 }
 
 func TestRedactText(t *testing.T) {
@@ -148,7 +172,8 @@ func TestRedactBody(t *testing.T) {
 		{"nested phone", `{"errcode":0,"phone_info":{"phoneNumber":"13800138000","purePhoneNumber":"13800138000","countryCode":86}}`,
 			`{"errcode":0,"phone_info":{"countryCode":86,"phoneNumber":"***","purePhoneNumber":"***"}}`},
 		{"secret in request", `{"appid":"wx1","secret":"s3","force_refresh":false}`, `{"appid":"wx1","force_refresh":false,"secret":"***"}`},
-		{"non-JSON", `<html>secret=s3</html>`, `non-JSON (22 bytes): <html>secret=***</html>`},
+		{"non-JSON", `<html>secret=s3</html>`, `non-JSON (22 bytes)`},
+		{"other capitals", `{"Session_Key":"k","Access_Token":"t"}`, `{"Access_Token":"***","Session_Key":"***"}`},
 		{"empty", ``, ``},
 	}
 	for _, tt := range tests {
