@@ -83,13 +83,13 @@ func TestAdminCommandCreatesListsAndResetsAccounts(t *testing.T) {
 
 // serveDemo starts `mpauth serve` and returns its base URL and its stdout
 // lines as they come; stop shuts it down and closes the lines channel.
-func serveDemo(t *testing.T, env map[string]string) (base string, lines <-chan string, stop func()) {
+func serveDemo(t *testing.T, env map[string]string, flags ...string) (base string, lines <-chan string, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := Run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), pw, io.Discard)
+		err := Run(ctx, append([]string{"serve"}, flags...), func(k string) string { return env[k] }, strings.NewReader(""), pw, io.Discard)
 		pw.Close()
 		done <- err
 	}()
@@ -158,5 +158,44 @@ func TestDemoModeCreatesOneAdminAndPrintsItsPasswordOnce(t *testing.T) {
 	}
 	if out, _ := cli.run("", "list"); strings.Count(out, "\n") != 1 {
 		t.Errorf("accounts after two demo starts:\n%s", out)
+	}
+}
+
+// Demo mode's fake WeChat hands out session keys and phone codes to anyone
+// who reaches it: start-up says so whenever it listens beyond loopback,
+// however the address was given (--addr too), and says it is loopback-only
+// only when it is.
+func TestDemoModeSaysWhoCanReachIt(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		env   map[string]string
+		flags []string
+		want  string
+	}{
+		{"--addr on every interface", nil, []string{"--addr", "0.0.0.0:0"}, "WARNING: demo mode on"},
+		{"MPAUTH_ADDR on every interface", map[string]string{"MPAUTH_ADDR": "0.0.0.0:0"}, nil, "WARNING: demo mode on"},
+		{"loopback named", map[string]string{"MPAUTH_ADDR": "127.0.0.1:0"}, nil, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cli := newAdminCLI(t)
+			env := map[string]string{"MPAUTH_METRICS_ADDR": "off", "MPAUTH_LOG_LEVEL": "warn"}
+			for k, v := range cli.env {
+				env[k] = v
+			}
+			for k, v := range c.env {
+				env[k] = v
+			}
+			_, lines, stop := serveDemo(t, env, c.flags...)
+			next := <-lines // printed right after the address line
+			stop()
+			for range lines {
+			}
+			if c.want != "" && !strings.Contains(next, c.want) || c.want == "" && strings.Contains(next, "WARNING") {
+				t.Fatalf("after the address: %q, want %q", next, c.want)
+			}
+			if strings.Contains(next, "loopback only") {
+				t.Fatalf("claims loopback only: %q", next)
+			}
+		})
 	}
 }

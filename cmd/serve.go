@@ -35,7 +35,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	if *addr != "" {
-		cfg.Addr = *addr
+		cfg.Addr, cfg.AddrDefaulted = *addr, false
 	}
 	logger := logging.New(e.stderr, cfg.Production(), cfg.LogLevel)
 
@@ -88,10 +88,12 @@ func runServe(ctx context.Context, e env, args []string) error {
 	fmt.Fprintf(e.stdout, "mpauth listening on http://%s | database: %s | wechat: %s\n",
 		displayAddr(ln.Addr()), describeDatabase(cfg), app.wechatDescription)
 	if cfg.DemoMode() {
-		if cfg.AddrDefaulted {
+		// Said of the address actually bound, however it was chosen.
+		switch {
+		case !isLoopbackAddr(ln.Addr()):
+			fmt.Fprintf(e.stdout, "WARNING: demo mode on %s: anyone who reaches it can use the fake WeChat under /_fakewechat/ (session keys, phone codes for any number)\n", ln.Addr())
+		case cfg.AddrDefaulted:
 			fmt.Fprintln(e.stdout, "demo mode listens on loopback only: its fake WeChat hands out session keys to anyone who asks (set MPAUTH_ADDR to listen elsewhere)")
-		} else if !isLoopbackAddr(ln.Addr()) {
-			fmt.Fprintf(e.stdout, "WARNING: demo mode on %s (MPAUTH_ADDR): anyone who reaches it can use the fake WeChat under /_fakewechat/\n", ln.Addr())
 		}
 	}
 	for _, line := range app.notices {
