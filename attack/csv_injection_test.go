@@ -32,6 +32,9 @@ var formulaPayloads = []string{
 	`"=1+1`,
 	` =1+1`,
 	`a;"=1+1";b`,
+	`a =1+1`,
+	`a|=2+2`,
+	`a:=3+3`,
 }
 
 // An export an administrator opens in a spreadsheet must show every cell as
@@ -68,7 +71,7 @@ func TestExportedCellsNeverRunAsFormulas(t *testing.T) {
 		}
 	}
 
-	for _, sep := range []rune{',', ';', '\t'} {
+	for _, sep := range []rune{',', ';', '\t', ' ', '|', ':', '/'} {
 		t.Run(fmt.Sprintf("split at %q as a spreadsheet would", sep), func(t *testing.T) {
 			r := csv.NewReader(strings.NewReader(string(export.Raw)))
 			r.Comma, r.LazyQuotes, r.FieldsPerRecord = sep, true, -1
@@ -95,7 +98,7 @@ func TestExportedCellsNeverRunAsFormulas(t *testing.T) {
 	for _, sep := range []struct {
 		name  string
 		ascii int
-	}{{"comma", 44}, {"semicolon", 59}} {
+	}{{"comma", 44}, {"semicolon", 59}, {"space", 32}, {"bar", 124}, {"colon", 58}} {
 		t.Run("LibreOffice Calc, "+sep.name+" separated", func(t *testing.T) {
 			out := filepath.Join(dir, sep.name)
 			// Tokens: separator, text delimiter ("), UTF-8, first line 1, …,

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -160,38 +161,30 @@ func (a *AdminDeps) streamCSV(c *gin.Context, name string, header []string, run 
 // csvCell defuses spreadsheet formulas (CSV injection). A spreadsheet runs
 // a cell that starts with = + - @, a tab or a carriage return, and Excel
 // and WPS also take the full-width ＝ ＋ － ＠ that Chinese input methods
-// type. And a cell is not only where the CSV says: a spreadsheet set to
-// another separator (";" in much of Europe, a tab) splits the text there and
-// starts a new cell. So at every place a cell can start (the beginning, and
-// after , ; tab CR LF), past any spaces and quotes, a formula's first
-// character gets a ' in front, which shows it as text. Nothing but the
-// quotes is added (OWASP's advice, extended to every cell a spreadsheet
-// may see).
+// type. And a cell is not only where the CSV says: a spreadsheet told to
+// split at another character (";" in much of Europe, a tab, a space, "|",
+// ":", whatever its user picks) starts a new cell after it. So wherever a
+// formula's first character follows anything but a letter or a digit (or
+// starts the text), it gets a ' in front, which shows it as text. Nothing
+// but these quotes is added (OWASP's advice, extended to every cell a
+// spreadsheet may cut out of the text).
 func csvCell(s string) string {
 	var out strings.Builder
 	out.Grow(len(s) + 1)
-	atStart := true
+	prev := rune(-1)
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if atStart && r != ' ' && r != '"' {
-			atStart = false
-			if strings.ContainsRune(formulaStarts, r) {
-				out.WriteByte('\'')
-			}
+		if strings.ContainsRune(formulaStarts, r) && (prev < 0 || !unicode.IsLetter(prev) && !unicode.IsDigit(prev)) {
+			out.WriteByte('\'')
 		}
 		out.WriteString(s[i : i+size])
-		if strings.ContainsRune(cellBreaks, r) {
-			atStart = true
-		}
+		prev = r
 		i += size
 	}
 	return out.String()
 }
 
-const (
-	formulaStarts = "=+-@\t\r＝＋－＠"
-	cellBreaks    = ",;\t\r\n"
-)
+const formulaStarts = "=+-@\t\r＝＋－＠"
 
 func csvTime(v any) string {
 	s := formatWhen(v)
