@@ -60,7 +60,7 @@ func (a *Auth) Login(ctx context.Context, in LoginInput) (LoginResult, error) {
 	if err := validCode(in.Code); err != nil {
 		return LoginResult{}, err
 	}
-	if ok, wait := a.LoginPerIP.Allow(in.Meta.IP, a.now()); !ok {
+	if ok, wait := a.LoginPerIP.Allow(IPBucket(in.Meta.IP), a.now()); !ok {
 		err := &Error{Code: CodeRateLimited, Message: "Too many login attempts; try again later.", RetryAfter: wait}
 		writeFailureAudit(ctx, a.Store, a.logger(), auditRow(models.EventLogin, appID, "", in.Meta, err))
 		return LoginResult{}, err

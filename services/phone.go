@@ -64,7 +64,7 @@ func (p *Phones) BindByCode(ctx context.Context, who Principal, code string, m M
 	if err := validCode(code); err != nil {
 		return MaskedPhone{}, err
 	}
-	if ok, wait := p.PerIP.Allow(m.IP, p.now()); !ok {
+	if ok, wait := p.PerIP.Allow(IPBucket(m.IP), p.now()); !ok {
 		err := &Error{Code: CodeRateLimited, Message: "Too many phone number requests; try again later.", RetryAfter: wait}
 		writeFailureAudit(ctx, p.Store, p.logger(), auditRow(models.EventPhoneCode, who.AppID, who.UserID, m, err))
 		return MaskedPhone{}, err
@@ -133,7 +133,7 @@ func (p *Phones) BindByEncryptedData(ctx context.Context, who Principal, encrypt
 	if len(encryptedData) > 8192 || len(iv) > 64 {
 		return MaskedPhone{}, &Error{Code: CodeInvalidRequest, Message: "\"encryptedData\" or \"iv\" is too long to be WeChat open data."}
 	}
-	if ok, wait := p.PerIP.Allow(m.IP, p.now()); !ok {
+	if ok, wait := p.PerIP.Allow(IPBucket(m.IP), p.now()); !ok {
 		return fail(&Error{Code: CodeRateLimited, Message: "Too many phone number requests; try again later.", RetryAfter: wait})
 	}
 	if err := p.allowPaid(ctx, who); err != nil {

@@ -1,6 +1,8 @@
 package services
 
 import (
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -69,4 +71,24 @@ func (l *Limiter) sweep(now time.Time) {
 			delete(l.keys, k)
 		}
 	}
+}
+
+// IPBucket is the key a per-address limit counts a client under: an IPv4
+// address as it is (an IPv4-mapped IPv6 address too), an IPv6 address by
+// its /64, which one subscriber usually holds whole; spelling variants and
+// a port do not make a new bucket.
+func IPBucket(ip string) string {
+	if ap, err := netip.ParseAddrPort(ip); err == nil {
+		ip = ap.Addr().String()
+	}
+	a, err := netip.ParseAddr(strings.Trim(ip, "[]"))
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.WithZone("").Prefix(64)
+		return p.String()
+	}
+	return a.String()
 }
