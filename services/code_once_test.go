@@ -189,6 +189,17 @@ func TestACodeIsExchangedOnceForTheDeployment(t *testing.T) {
 		if n := e.fake.Stats().GetUserPhoneNumber; n != 1 {
 			t.Fatalf("WeChat saw %d exchanges of one phone code", n)
 		}
+		// After the user bound another number, the old code answers nothing.
+		other, err := e.fake.DevicePhone(fakewechat.DemoAppID, "ann", "+8613800005678")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.phones[0].BindByCode(ctx, e.principal(t, ann), other.Code, Meta{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.phones[1].BindByCode(ctx, e.principal(t, ann), ev.Code, Meta{}); ErrorCode(err) != CodeInvalidCode {
+			t.Fatalf("the old phone code after a new binding: %v, want invalid_code", err)
+		}
 	})
 }
 

@@ -81,10 +81,27 @@ func (p *Phones) BindByCode(ctx context.Context, who Principal, code string, m M
 		return MaskedPhone{}, err
 	}
 	var mp MaskedPhone
-	if c.userID != who.UserID || json.Unmarshal(c.result, &mp) != nil {
-		err := &Error{Code: CodeInvalidCode, Message: "The phone code is invalid or expired; ask the user to tap the button again.", Cause: errors.New("phone code already used by another user")}
+	used := func(why string) (MaskedPhone, error) {
+		err := &Error{Code: CodeInvalidCode, Message: "The phone code is invalid or expired; ask the user to tap the button again.", Cause: errors.New(why)}
 		writeFailureAudit(ctx, p.Store, p.logger(), auditRow(models.EventPhoneCode, who.AppID, who.UserID, m, err))
 		return MaskedPhone{}, err
+	}
+	if c.userID != who.UserID || json.Unmarshal(c.result, &mp) != nil {
+		return used("phone code already used by another user")
+	}
+	if c.duplicate {
+		// Another request's binding, perhaps minutes ago: it answers only
+		// while it is still the user's number.
+		pb, err := p.Store.GetPhoneBinding(ctx, who.UserID)
+		if errors.Is(err, models.ErrNotFound) {
+			return used("phone code's binding has ended since")
+		}
+		if err != nil {
+			return MaskedPhone{}, storeError(err)
+		}
+		if pb.CountryCode != mp.CountryCode || MaskPhone(pb.PureNumber) != mp.Masked {
+			return used("phone code's number is no longer the user's")
+		}
 	}
 	return mp, nil
 }
