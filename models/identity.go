@@ -26,6 +26,13 @@ func (s *Store) FindIdentity(ctx context.Context, appID, openID string) (WeChatI
 	return id, translate(err)
 }
 
+// IdentityByID returns an identity by its id.
+func (s *Store) IdentityByID(ctx context.Context, id int64) (WeChatIdentity, error) {
+	var ident WeChatIdentity
+	err := s.conn(ctx).Where("id = ?", id).Take(&ident).Error
+	return ident, translate(err)
+}
+
 // FindUserByUnionID returns the user owning any identity with this unionid.
 func (s *Store) FindUserByUnionID(ctx context.Context, unionID string) (string, error) {
 	var id WeChatIdentity

@@ -186,8 +186,20 @@ func TestACodeIsExchangedOnceForTheDeployment(t *testing.T) {
 		if _, err := e.phones[1].BindByCode(ctx, e.principal(t, bob), ev.Code, Meta{}); ErrorCode(err) != CodeInvalidCode {
 			t.Fatalf("another user's replay of the code: %v, want invalid_code", err)
 		}
-		if n := e.fake.Stats().GetUserPhoneNumber; n != 1 {
-			t.Fatalf("WeChat saw %d exchanges of one phone code", n)
+		if n := e.fake.Stats().PhoneCodesExchanged; n != 1 {
+			t.Fatalf("WeChat exchanged (and billed) %d times one phone code", n)
+		}
+		// Another user trying a code first does not spoil it for its user:
+		// WeChat refuses it to the wrong openid.
+		stolen, err := e.fake.DevicePhone(fakewechat.DemoAppID, "ann", "+8613800001234")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.phones[0].BindByCode(ctx, e.principal(t, bob), stolen.Code, Meta{}); ErrorCode(err) != CodeInvalidCode {
+			t.Fatalf("bob using ann's code first: %v, want invalid_code", err)
+		}
+		if _, err := e.phones[1].BindByCode(ctx, e.principal(t, ann), stolen.Code, Meta{}); err != nil {
+			t.Fatalf("ann's code after bob tried it: %v", err)
 		}
 		// After the user bound another number, the old code answers nothing.
 		other, err := e.fake.DevicePhone(fakewechat.DemoAppID, "ann", "+8613800005678")

@@ -15,7 +15,7 @@ import (
 // WeChat is what the flows need from the WeChat client.
 type WeChat interface {
 	Code2Session(ctx context.Context, appID, jsCode string) (wechat.Session, error)
-	PhoneNumber(ctx context.Context, appID, phoneCode string) (wechat.PhoneInfo, error)
+	PhoneNumber(ctx context.Context, appID, phoneCode, openID string) (wechat.PhoneInfo, error)
 }
 
 // Auth runs login, logout and token checks.

@@ -55,10 +55,10 @@ var errLegacyDisabled = &Error{
 }
 
 // BindByCode binds the number behind a getPhoneNumber code (base library
-// 2.21.2+). The same code sent again (a double tap, a retry, on any
-// instance) is exchanged once, WeChat answering a second exchange with
-// 40029, and its user gets the same answer; anyone else holding the code
-// gets nothing from it.
+// 2.21.2+). The same code sent again by its user (a double tap, a retry, on
+// any instance) is exchanged once, WeChat answering a second exchange with
+// 40029, and gets the same answer; anyone else holding the code gets
+// nothing from it: WeChat checks the openid we send.
 func (p *Phones) BindByCode(ctx context.Context, who Principal, code string, m Meta) (MaskedPhone, error) {
 	// A malformed request is not an attempt: it is answered, never stored.
 	if err := validCode(code); err != nil {
@@ -69,7 +69,11 @@ func (p *Phones) BindByCode(ctx context.Context, who Principal, code string, m M
 		writeFailureAudit(ctx, p.Store, p.logger(), auditRow(models.EventPhoneCode, who.AppID, who.UserID, m, err))
 		return MaskedPhone{}, err
 	}
-	c, err := p.codes.do(ctx, p.Store, p.logger(), codeHash("phone", who.AppID, code), p.now, func(ctx context.Context) (string, []byte, bool, error) {
+	// The claim is the user's: WeChat refuses a code issued to someone else
+	// (we send the openid), and such an attempt must not spoil the code for
+	// the user it was issued to.
+	claim := codeHash("phone", who.AppID+"\x00"+who.UserID, code)
+	c, err := p.codes.do(ctx, p.Store, p.logger(), claim, p.now, func(ctx context.Context) (string, []byte, bool, error) {
 		mp, err := p.exchangeAndBind(ctx, who, code, m)
 		if err != nil {
 			return "", nil, false, err
@@ -116,7 +120,12 @@ func (p *Phones) exchangeAndBind(ctx context.Context, who Principal, code string
 	if err := p.allowPaid(ctx, who); err != nil {
 		return fail(err)
 	}
-	info, err := p.WeChat.PhoneNumber(ctx, who.AppID, code)
+	// WeChat checks that the code was issued to this user.
+	ident, err := p.Store.IdentityByID(ctx, who.IdentityID)
+	if err != nil {
+		return fail(storeError(err))
+	}
+	info, err := p.WeChat.PhoneNumber(ctx, who.AppID, code, ident.OpenID)
 	if err != nil {
 		return fail(phoneCodeError(err))
 	}

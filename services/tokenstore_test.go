@@ -73,7 +73,7 @@ func TestThreeInstancesShareOneAccessToken(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := instances[i%3].client.PhoneNumber(ctx, fakewechat.DemoAppID, code); err != nil {
+				if _, err := instances[i%3].client.PhoneNumber(ctx, fakewechat.DemoAppID, code, ""); err != nil {
 					errs <- err
 				}
 			}()

@@ -398,7 +398,7 @@ func TestPhoneNumber(t *testing.T) {
 	api := &wechatAPI{}
 	c := newPhoneClient(t, api)
 
-	info, err := c.PhoneNumber(t.Context(), testAppID, "phone-code-1")
+	info, err := c.PhoneNumber(t.Context(), testAppID, "phone-code-1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,7 +440,7 @@ func TestRejectedTokenIsRefreshedAndReplayedOnce(t *testing.T) {
 			api := &wechatAPI{rejectNext: tt.reject, rotateAfter: tt.rotated}
 			c := newPhoneClient(t, api)
 
-			_, err := c.PhoneNumber(t.Context(), testAppID, "phone-code-1")
+			_, err := c.PhoneNumber(t.Context(), testAppID, "phone-code-1", "")
 			if KindOf(err) != tt.wantErr {
 				t.Fatalf("err = %v, want kind %v", err, tt.wantErr)
 			}
@@ -456,7 +456,7 @@ func TestRejectedTokenIsRefreshedAndReplayedOnce(t *testing.T) {
 
 func TestCallsWithoutTokenSourceAreConfiguration(t *testing.T) {
 	c, _ := newTestClient(t, http.NotFoundHandler())
-	if _, err := c.PhoneNumber(t.Context(), testAppID, "x"); KindOf(err) != KindConfig {
+	if _, err := c.PhoneNumber(t.Context(), testAppID, "x", ""); KindOf(err) != KindConfig {
 		t.Errorf("err = %v, want config", err)
 	}
 	c.Secrets = nil

@@ -132,6 +132,12 @@ func kindForErrCode(endpoint string, code int) Kind {
 		return KindBusy
 	case 40029:
 		return KindInvalidCode
+	case 40003:
+		// An openid the phone code was not issued to: for this user, the
+		// code is as good as invalid.
+		if endpoint == endpointPhoneNumber {
+			return KindInvalidCode
+		}
 	case 40163:
 		return KindCodeUsed
 	case 40226:

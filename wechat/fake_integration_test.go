@@ -112,10 +112,21 @@ func TestFakeCode2Session(t *testing.T) {
 
 func TestFakePhoneNumberByCodeThroughTheBroker(t *testing.T) {
 	e := newFakeEnv(t)
-	e.login(t, "bob")
+	bob, err := e.client.Code2Session(t.Context(), fakeAppID, e.login(t, "bob"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mallory, err := e.client.Code2Session(t.Context(), fakeAppID, e.login(t, "mallory"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ev := e.phoneButton(t, "bob", "13800138000")
 
-	info, err := e.client.PhoneNumber(t.Context(), fakeAppID, ev.Code)
+	// Sent with another user's openid, bob's code is refused and stays unused.
+	if _, err := e.client.PhoneNumber(t.Context(), fakeAppID, ev.Code, mallory.OpenID); wechat.KindOf(err) != wechat.KindInvalidCode {
+		t.Fatalf("bob's phone code with mallory's openid: %v, want invalid_code", err)
+	}
+	info, err := e.client.PhoneNumber(t.Context(), fakeAppID, ev.Code, bob.OpenID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,12 +141,12 @@ func TestFakePhoneNumberByCodeThroughTheBroker(t *testing.T) {
 	e.fake.InvalidateAccessToken(fakeAppID)
 	e.login(t, "bob")
 	ev = e.phoneButton(t, "bob", "13800138000")
-	if _, err := e.client.PhoneNumber(t.Context(), fakeAppID, ev.Code); err != nil {
+	if _, err := e.client.PhoneNumber(t.Context(), fakeAppID, ev.Code, ""); err != nil {
 		t.Fatalf("after the token was revoked: %v", err)
 	}
 	st := e.fake.Stats()
-	if st.GetUserPhoneNumber != 3 || st.StableToken != 2 || st.StableTokenForced != 0 {
-		t.Errorf("stats: %d phone calls, %d stable_token (%d forced); want 3, 2, 0",
+	if st.GetUserPhoneNumber != 4 || st.StableToken != 2 || st.StableTokenForced != 0 {
+		t.Errorf("stats: %d phone calls, %d stable_token (%d forced); want 4, 2, 0",
 			st.GetUserPhoneNumber, st.StableToken, st.StableTokenForced)
 	}
 	if got := e.broker.State(fakeAppID).Refreshes; got != 2 {

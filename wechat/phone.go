@@ -11,8 +11,10 @@ import (
 // /wxa/business/getuserphonenumber, the access token in the URL). The code
 // is single-use and lives 5 minutes, and each success may be billed, so the
 // call is never replayed after a lost answer. The caller checks the
-// watermark with CheckWatermark.
-func (c *Client) PhoneNumber(ctx context.Context, appID, phoneCode string) (PhoneInfo, error) {
+// watermark with CheckWatermark. openID, when not empty, is the user the
+// code must have been issued to (WeChat's optional openid): a code taken
+// from another user's phone is then refused.
+func (c *Client) PhoneNumber(ctx context.Context, appID, phoneCode, openID string) (PhoneInfo, error) {
 	var info PhoneInfo
 	err := c.withToken(ctx, appID, endpointPhoneNumber, func(token Secret) error {
 		var r PhoneNumberResponse
@@ -21,7 +23,7 @@ func (c *Client) PhoneNumber(ctx context.Context, appID, phoneCode string) (Phon
 			method:   http.MethodPost,
 			path:     "/wxa/business/getuserphonenumber",
 			query:    url.Values{"access_token": {token.Reveal()}},
-			body:     PhoneNumberRequest{Code: phoneCode},
+			body:     PhoneNumberRequest{Code: phoneCode, OpenID: openID},
 		}, &r)
 		if err != nil {
 			return err

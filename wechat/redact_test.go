@@ -104,7 +104,7 @@ func TestNothingSecretReachesLogsOrErrors(t *testing.T) {
 		record(err)
 		_, err = c.FetchStableToken(ctx, testAppID, false)
 		record(err)
-		_, err = c.PhoneNumber(ctx, testAppID, "phone-code-must-not-leak")
+		_, err = c.PhoneNumber(ctx, testAppID, "phone-code-must-not-leak", "")
 		record(err)
 		record(c.CheckSession(ctx, testAppID, "o-1", testSessionKey))
 		_, err = c.ResetUserSessionKey(ctx, testAppID, "o-1", testSessionKey)
