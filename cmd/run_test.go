@@ -248,3 +248,17 @@ func TestEverySubcommandAnswersHelp(t *testing.T) {
 		})
 	}
 }
+
+// What start-up prints of a URL carries no password, wherever it was put.
+func TestPrintedURLsCarryNoPassword(t *testing.T) {
+	for _, raw := range []string{
+		"postgres://mpauth:hunter2secret@db:5432/mpauth?sslmode=disable",
+		"postgres://mpauth@db:5432/mpauth?password=hunter2secret&sslmode=disable",
+		"postgres://db/mpauth?sslpassword=hunter2secret",
+		"https://user:hunter2secret@proxy.example/wechat",
+	} {
+		if got := redactURL(raw); strings.Contains(got, "hunter2secret") || !strings.Contains(got, "xxxxx") {
+			t.Errorf("redactURL(%q) = %q", raw, got)
+		}
+	}
+}

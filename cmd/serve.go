@@ -164,7 +164,7 @@ func buildApp(ctx context.Context, cfg config.Config, store *models.Store, logge
 		appID, secret, apiBase = fakewechat.DemoAppID, fakewechat.DemoAppSecret, "http://"+fln.Addr().String()
 		a.wechatDescription = fmt.Sprintf("DEMO MODE, fake WeChat at %s, appid %s (set WECHAT_APPID and WECHAT_SECRET for the real one)", apiBase, appID)
 	} else {
-		a.wechatDescription = fmt.Sprintf("%s, appid %s", apiBase, appID)
+		a.wechatDescription = fmt.Sprintf("%s, appid %s", redactURL(apiBase), appID)
 	}
 	if err := store.UpsertApp(ctx, appID, "", secret); err != nil {
 		return nil, fmt.Errorf("register app %s: %w", appID, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mpauth/mpauth/config"
@@ -84,11 +85,19 @@ func openMigrated(ctx context.Context, e env) (config.Config, *models.Store, fun
 	return cfg, store, closeStore, nil
 }
 
-// redactURL drops the password from a database URL for display.
+// redactURL makes a URL fit to print: no password, whether in its user
+// info or in a query parameter (libpq takes ?password=, ?sslpassword=).
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "(unparseable URL)"
 	}
+	q := u.Query()
+	for k := range q {
+		if strings.Contains(strings.ToLower(k), "password") || strings.EqualFold(k, "secret") {
+			q.Set(k, "xxxxx")
+		}
+	}
+	u.RawQuery = q.Encode()
 	return u.Redacted()
 }
