@@ -187,8 +187,8 @@ func toAny(s []string) []any {
 }
 
 // floorReturningLogin is models.RecordReturningLogin: its very SQL, with
-// random stand-ins for the sealed key and its fingerprint, and no code
-// claim (the floor exchanges no code).
+// random stand-ins for the sealed key and its fingerprint. The floor claims
+// no code: it exchanges none.
 func floorReturningLogin(ctx context.Context, pool *pgxpool.Pool, appID, openid string) error {
 	now := time.Now().UTC()
 	var (
@@ -198,8 +198,7 @@ func floorReturningLogin(ctx context.Context, pool *pgxpool.Pool, appID, openid 
 	)
 	err := pool.QueryRow(ctx, models.ReturningLoginSQL,
 		now, nil, appID, openid, randomBytes(52), int64(1), randomBytes(16), randomBytes(32),
-		now.Add(7*24*time.Hour), "127.0.0.1", "mpauth-bench floor", "login", fmt.Sprintf("%x", randomBytes(12)),
-		nil, nil, nil).Scan(&identityID, &userID, &bound)
+		now.Add(7*24*time.Hour), "127.0.0.1", "mpauth-bench floor", "login", fmt.Sprintf("%x", randomBytes(12))).Scan(&identityID, &userID, &bound)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil // blocked (0.3 % of seeded users): the server answers 403 and writes only its audit row
 	}

@@ -27,19 +27,28 @@ func codeClaimAAD(hash []byte) []byte { return []byte("code_claims:" + hex.Encod
 
 // claimCodeSQL is sent before every WeChat exchange, straight to the driver
 // (see queryRow): it answers a row only to the request that inserted it.
-const claimCodeSQL = `INSERT INTO code_claims (code_hash, claimed_at) VALUES ($1, $2)
+const claimCodeSQL = `INSERT INTO code_claims (code_hash, claimed_at, result, result_key_id) VALUES ($1, $2, $3, $4)
 ON CONFLICT (code_hash) DO NOTHING RETURNING 1`
 
-// ClaimCode claims a code for exchange at at. It reports false when another
-// request, on any instance, claimed it first.
-func (s *Store) ClaimCode(ctx context.Context, hash []byte, at time.Time) (bool, error) {
+// ClaimCode claims a code for exchange at at, with the answer for its
+// duplicates when it is known in advance (nil: recorded after the exchange,
+// CompleteCodeClaim), sealed. It reports false when another request, on any
+// instance, claimed the code first.
+func (s *Store) ClaimCode(ctx context.Context, hash []byte, at time.Time, answer []byte) (bool, error) {
+	var sealed, keyID any
+	if answer != nil {
+		ct, kid, err := s.sealAnswer(CodeAnswer{Hash: hash, Result: answer})
+		if err != nil {
+			return false, err
+		}
+		sealed, keyID = ct, kid
+	}
 	var one int
-	won, err := s.queryRow(ctx, claimCodeSQL, []any{hash, utc(at)}, &one)
+	won, err := s.queryRow(ctx, claimCodeSQL, []any{hash, utc(at), sealed, keyID}, &one)
 	return won, translate(err)
 }
 
-// CodeAnswer is a successful exchange's answer for its code's duplicates,
-// written with the operation it answers for (see CompleteCodeClaim).
+// CodeAnswer is a successful exchange's answer for its code's duplicates.
 type CodeAnswer struct {
 	Hash   []byte
 	UserID string
@@ -68,9 +77,7 @@ func (s *Store) CodeClaimOf(ctx context.Context, hash []byte) (CodeClaim, error)
 }
 
 // CompleteCodeClaim records a successful exchange's answer for the
-// duplicates: the user it belongs to and the result, sealed. A login writes
-// it in its own transaction or statement, so that no login is answered
-// that its duplicates could not find.
+// duplicates: the user it belongs to and the result, sealed.
 func (s *Store) CompleteCodeClaim(ctx context.Context, a CodeAnswer, at time.Time) error {
 	sealed, kid, err := s.sealAnswer(a)
 	if err != nil {

@@ -56,6 +56,34 @@ const activeSessionSQL = `SELECT s.id, s.token_hash, s.user_id, s.identity_id, s
 FROM login_sessions s JOIN users u ON u.id = s.user_id
 WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2`
 
+// SessionState is what a duplicate login learns of the session its code's
+// first request made.
+type SessionState struct {
+	UserID     string
+	Active     bool // neither revoked nor expired
+	UserStatus string
+	IsNew      bool // the login that made it also made the user
+}
+
+// SessionStateByHash reads the session of a token hash, live or not.
+// ErrNotFound while there is none (yet).
+func (s *Store) SessionStateByHash(ctx context.Context, hash []byte, now time.Time) (SessionState, error) {
+	var st SessionState
+	found, err := s.queryRow(ctx, sessionStateSQL, []any{hash, now}, &st.UserID, &st.Active, &st.UserStatus, &st.IsNew)
+	if err != nil {
+		return SessionState{}, translate(err)
+	}
+	if !found {
+		return SessionState{}, ErrNotFound
+	}
+	return st, nil
+}
+
+// A first login gives its user and its session the same creation time.
+const sessionStateSQL = `SELECT s.user_id, s.revoked_at IS NULL AND s.expires_at > $2, u.status, u.created_at = s.created_at
+FROM login_sessions s JOIN users u ON u.id = s.user_id
+WHERE s.token_hash = $1`
+
 // SlideSession extends a session's expiry (sliding expiration).
 func (s *Store) SlideSession(ctx context.Context, id int64, seen, expires time.Time) error {
 	return translate(s.conn(ctx).Model(&LoginSession{}).Where("id = ? AND revoked_at IS NULL", id).

@@ -17,7 +17,7 @@ func (s *Store) WritesInOneStatement() bool { return s.dialect == Postgres }
 // ReturningLoginSQL is a returning user's whole login on PostgreSQL, one
 // statement: it finds the identity of (app, openid) with an active user and
 // writes identity and user login times, the session key, the login
-// session, the audit row and the code's answer for duplicates. It answers
+// session and the audit row. It answers
 // the identity, its user and whether a phone is bound; no row when the
 // login is not a returning active user's (a first login, a blocked user),
 // and then it wrote nothing. Exported so that the bench's floor sends
@@ -25,8 +25,7 @@ func (s *Store) WritesInOneStatement() bool { return s.dialect == Postgres }
 // PostgreSQL's numbered placeholders: $1 login time, $2 unionid (NULL:
 // keep), $3 appid, $4 openid, $5 sealed key, $6 key id, $7 key fingerprint,
 // $8 token hash, $9 expiry, $10 IP, $11 user agent, $12 audit event, $13
-// request id, $14 the sealed answer for the code's duplicates, $15 its key
-// id, $16 the code's hash.
+// request id.
 const ReturningLoginSQL = `WITH ident AS (
 	UPDATE wechat_identities i SET last_login_at = $1, unionid = COALESCE($2, i.unionid)
 	FROM users u
@@ -49,9 +48,6 @@ const ReturningLoginSQL = `WITH ident AS (
 		(created_at, app_id, user_id, event, result, wechat_errcode, error_code, reason, ip, user_agent, request_id)
 	SELECT $1::timestamptz, $3::text, user_id, $12::text, 'success', NULL, '', '',
 		$10::text, $11::text, $13::text FROM ident
-), claim AS (
-	UPDATE code_claims SET done_at = $1::timestamptz, user_id = ident.user_id::text, result = $14::bytea, result_key_id = $15::bigint
-	FROM ident WHERE code_hash = $16::bytea
 )
 SELECT ident.id, ident.user_id, EXISTS (SELECT 1 FROM phone_bindings p WHERE p.user_id = ident.user_id) FROM ident`
 
@@ -63,9 +59,6 @@ type ReturningLogin struct {
 	Session       LoginSession // its IdentityID and UserID come from the identity found
 	Audit         LoginAudit
 	At            time.Time
-	// Answer is the login code's answer for its duplicates; its UserID is
-	// the identity's user, found by the statement.
-	Answer *CodeAnswer
 }
 
 // ReturningLogged is what a returning login found.
@@ -92,17 +85,9 @@ func (s *Store) RecordReturningLogin(ctx context.Context, l ReturningLogin) (fou
 	}
 	fp := s.keys.Fingerprint([]byte(l.SessionKey), aad)
 	ls, a := l.Session, l.Audit
-	var answer, answerKeyID, claimHash any // NULLs: no claim to complete
-	if l.Answer != nil {
-		sealed, kid, err := s.sealAnswer(*l.Answer)
-		if err != nil {
-			return found, false, err
-		}
-		answer, answerKeyID, claimHash = sealed, kid, l.Answer.Hash
-	}
 	ok, err = s.queryRow(ctx, ReturningLoginSQL, []any{
 		l.At, nullIfEmpty(l.UnionID), l.AppID, l.OpenID, ct, kid, fp, ls.TokenHash,
-		ls.ExpiresAt, ls.IP, ls.UserAgent, a.Event, a.RequestID, answer, answerKeyID, claimHash,
+		ls.ExpiresAt, ls.IP, ls.UserAgent, a.Event, a.RequestID,
 	}, &found.IdentityID, &found.UserID, &found.PhoneBound)
 	return found, ok, translate(err)
 }

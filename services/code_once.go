@@ -52,27 +52,38 @@ func codeHash(kind, appID, code string) []byte {
 	return h[:16]
 }
 
-// exchangeFunc makes the one exchange of a code and returns its answer for
-// the duplicates; recorded says it already wrote that answer into the claim
-// (CompleteCodeClaim), with the writes it answers for.
-type exchangeFunc func(ctx context.Context) (userID string, result []byte, recorded bool, err error)
+// codeExchange describes one flow's use of exchangeOnce.
+type codeExchange struct {
+	// answer, when not nil, is the answer stored with the claim itself,
+	// before the exchange (a login's token, made in advance): the flow then
+	// needs no write to record it, and settle decides when it holds.
+	answer []byte
+	// run makes the one exchange and returns the answer for this request
+	// (and the duplicates on this instance).
+	run func(ctx context.Context) (userID string, result []byte, err error)
+	// settle, for a duplicate, reads a claim that has not failed: its answer
+	// if the first request's work is done, ok false while it is not. Nil
+	// means the answer is the one recorded after the exchange.
+	settle func(ctx context.Context, cl models.CodeClaim) (c claimed, ok bool, err error)
+}
 
-// do runs exchange for the code named hash unless another request already
-// has: then it waits for that request's answer. exchange runs whole even if
-// the client hangs up, because WeChat will not answer its code twice.
-func (o *exchangeOnce) do(ctx context.Context, store *models.Store, log *slog.Logger, hash []byte, now func() time.Time, exchange exchangeFunc) (claimed, error) {
+// do runs the exchange for the code named hash unless another request
+// already has: then it waits for that request's answer. The exchange runs
+// whole even if the client hangs up, because WeChat will not answer its
+// code twice.
+func (o *exchangeOnce) do(ctx context.Context, store *models.Store, log *slog.Logger, hash []byte, now func() time.Time, x codeExchange) (claimed, error) {
 	v, err, _ := o.flight.Do(string(hash), func() (any, error) {
 		// A claim released after a failure that left the code unused (WeChat
 		// unreachable) is claimed again, by whoever comes first.
 		for range 3 {
-			won, err := store.ClaimCode(ctx, hash, now())
+			won, err := store.ClaimCode(ctx, hash, now(), x.answer)
 			if err != nil {
 				return claimed{}, storeError(err)
 			}
 			if won {
-				return o.exchange(ctx, store, log, hash, now, exchange)
+				return o.exchange(ctx, store, log, hash, now, x)
 			}
-			c, released, err := o.await(ctx, store, hash, now)
+			c, released, err := o.await(ctx, store, hash, now, x)
 			if !released {
 				return c, err
 			}
@@ -83,12 +94,12 @@ func (o *exchangeOnce) do(ctx context.Context, store *models.Store, log *slog.Lo
 	return c, err
 }
 
-func (o *exchangeOnce) exchange(ctx context.Context, store *models.Store, log *slog.Logger, hash []byte, now func() time.Time, exchange exchangeFunc) (claimed, error) {
+func (o *exchangeOnce) exchange(ctx context.Context, store *models.Store, log *slog.Logger, hash []byte, now func() time.Time, x codeExchange) (claimed, error) {
 	ctx = context.WithoutCancel(ctx)
-	userID, result, recorded, err := exchange(ctx)
+	userID, result, err := x.run(ctx)
 	var done error
 	switch {
-	case err == nil && recorded:
+	case err == nil && x.answer != nil:
 	case err == nil:
 		done = store.CompleteCodeClaim(ctx, models.CodeAnswer{Hash: hash, UserID: userID, Result: result}, now())
 	case sharedFailure(err):
@@ -119,7 +130,11 @@ func sharedFailure(err error) bool {
 // await reads the claim until its answer is there. released: the claim is
 // gone (its exchange failed without using the code), so the caller may
 // claim the code itself.
-func (o *exchangeOnce) await(ctx context.Context, store *models.Store, hash []byte, now func() time.Time) (c claimed, released bool, err error) {
+func (o *exchangeOnce) await(ctx context.Context, store *models.Store, hash []byte, now func() time.Time, x codeExchange) (c claimed, released bool, err error) {
+	settle := x.settle
+	if settle == nil {
+		settle = settledWhenRecorded
+	}
 	wait := claimPollFirst
 	for {
 		cl, err := store.CodeClaimOf(ctx, hash)
@@ -130,9 +145,12 @@ func (o *exchangeOnce) await(ctx context.Context, store *models.Store, hash []by
 			return claimed{}, false, storeError(err)
 		case cl.Done() && cl.ErrorCode != "":
 			return claimed{}, false, &Error{Code: Code(cl.ErrorCode), Message: cl.ErrorMessage}
-		case cl.Done() && cl.UserID != nil:
-			return claimed{userID: *cl.UserID, result: cl.Result, duplicate: true}, false, nil
-		case now().Sub(cl.ClaimedAt) > claimAbandoned:
+		}
+		if c, ok, err := settle(ctx, cl); ok || err != nil {
+			c.duplicate = true
+			return c, false, err
+		}
+		if now().Sub(cl.ClaimedAt) > claimAbandoned {
 			return claimed{}, false, &Error{Code: CodeInvalidCode, Message: "This code's first request never finished; get a new code and try again."}
 		}
 		t := time.NewTimer(wait)
@@ -144,4 +162,13 @@ func (o *exchangeOnce) await(ctx context.Context, store *models.Store, hash []by
 		}
 		wait = min(2*wait, claimPollMax)
 	}
+}
+
+// settledWhenRecorded: the answer is the one the first request recorded
+// after its exchange.
+func settledWhenRecorded(_ context.Context, cl models.CodeClaim) (claimed, bool, error) {
+	if !cl.Done() || cl.UserID == nil {
+		return claimed{}, false, nil
+	}
+	return claimed{userID: *cl.UserID, result: cl.Result}, true, nil
 }

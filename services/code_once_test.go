@@ -137,7 +137,7 @@ func TestACodeIsExchangedOnceForTheDeployment(t *testing.T) {
 	t.Run("a claim whose request died mid-exchange is answered invalid_code", func(t *testing.T) {
 		e := newTwoInstances(t)
 		code := e.code(t, "dan")
-		if _, err := e.store.ClaimCode(ctx, codeHash("login", fakewechat.DemoAppID, code), e.clock.Now()); err != nil {
+		if _, err := e.store.ClaimCode(ctx, codeHash("login", fakewechat.DemoAppID, code), e.clock.Now(), nil); err != nil {
 			t.Fatal(err)
 		}
 		e.clock.Advance(claimAbandoned + time.Second)
@@ -152,7 +152,7 @@ func TestACodeIsExchangedOnceForTheDeployment(t *testing.T) {
 	t.Run("a duplicate still waiting at its deadline is told to retry", func(t *testing.T) {
 		e := newTwoInstances(t)
 		code := e.code(t, "eve")
-		if _, err := e.store.ClaimCode(ctx, codeHash("login", fakewechat.DemoAppID, code), e.clock.Now()); err != nil {
+		if _, err := e.store.ClaimCode(ctx, codeHash("login", fakewechat.DemoAppID, code), e.clock.Now(), nil); err != nil {
 			t.Fatal(err)
 		}
 		short, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
@@ -221,11 +221,11 @@ func TestTheJanitorForgetsOnlyWhatNoLongerCounts(t *testing.T) {
 	e := newTwoInstances(t)
 	ctx := context.Background()
 	old, young := codeHash("login", "wx", "old"), codeHash("login", "wx", "young")
-	if _, err := e.store.ClaimCode(ctx, old, e.clock.Now()); err != nil {
+	if _, err := e.store.ClaimCode(ctx, old, e.clock.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(ClaimTTL)
-	if _, err := e.store.ClaimCode(ctx, young, e.clock.Now()); err != nil {
+	if _, err := e.store.ClaimCode(ctx, young, e.clock.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(time.Second)

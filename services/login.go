@@ -65,10 +65,26 @@ func (a *Auth) Login(ctx context.Context, in LoginInput) (LoginResult, error) {
 		writeFailureAudit(ctx, a.Store, a.logger(), auditRow(models.EventLogin, appID, "", in.Meta, err))
 		return LoginResult{}, err
 	}
-	hash := codeHash("login", appID, in.Code)
-	c, err := a.codes.do(ctx, a.Store, a.logger(), hash, a.now, func(ctx context.Context) (string, []byte, bool, error) {
-		res, answer, err := a.login(ctx, appID, in, hash)
-		return res.UserID, answer, true, err
+	// The token is made before the code is claimed, and stored (sealed) with
+	// the claim: a duplicate on any instance finds the same login as soon as
+	// its session exists, and the login itself writes nothing more for it.
+	token, tokenHash := newLoginToken()
+	expires := a.now().Add(a.tokenTTL())
+	stored, err := json.Marshal(loginAnswer{Token: token, ExpiresAt: expires})
+	if err != nil {
+		return LoginResult{}, err
+	}
+	c, err := a.codes.do(ctx, a.Store, a.logger(), codeHash("login", appID, in.Code), a.now, codeExchange{
+		answer: stored,
+		run: func(ctx context.Context) (string, []byte, error) {
+			res, err := a.login(ctx, appID, in, token, tokenHash, expires)
+			if err != nil {
+				return "", nil, err
+			}
+			b, err := json.Marshal(loginAnswer{Token: res.Token, ExpiresAt: res.ExpiresAt, PhoneBound: res.PhoneBound, IsNew: res.IsNew})
+			return res.UserID, b, err
+		},
+		settle: a.settleLogin,
 	})
 	if err != nil {
 		return LoginResult{}, err
@@ -77,39 +93,47 @@ func (a *Auth) Login(ctx context.Context, in LoginInput) (LoginResult, error) {
 	if err := json.Unmarshal(c.result, &ans); err != nil {
 		return LoginResult{}, &Error{Code: CodeInternal, Message: "Something went wrong on our side; try again later.", Cause: err}
 	}
-	if c.duplicate {
-		// Another request's login, perhaps minutes ago: it must still be
-		// alive, and whether a phone is bound is read as it is now.
-		ls, err := a.Store.ActiveSessionByHash(ctx, HashToken(ans.Token), a.now())
-		switch {
-		case errors.Is(err, models.ErrNotFound):
-			return LoginResult{}, errCodeLoginEnded
-		case err != nil:
-			return LoginResult{}, storeError(err)
-		case ls.UserStatus == models.UserBlocked:
-			return LoginResult{}, &Error{Code: CodeUserBlocked, Message: blockedMessage}
-		}
-		_, err = a.Store.GetPhoneBinding(ctx, c.userID)
-		if err != nil && !errors.Is(err, models.ErrNotFound) {
-			return LoginResult{}, storeError(err)
-		}
-		ans.PhoneBound = err == nil
-	}
 	return LoginResult{Token: ans.Token, ExpiresAt: ans.ExpiresAt.UTC(), UserID: c.userID, PhoneBound: ans.PhoneBound, IsNew: ans.IsNew}, nil
 }
 
-// loginAnswer is what a login leaves in its code's claim for duplicates.
+// loginAnswer is a login's answer: in its code's claim (token and expiry
+// only), and to the requests that share it.
 type loginAnswer struct {
 	Token      string    `json:"token"`
 	ExpiresAt  time.Time `json:"expiresAt"`
-	PhoneBound bool      `json:"phoneBound"`
-	IsNew      bool      `json:"isNew"`
+	PhoneBound bool      `json:"phoneBound,omitempty"`
+	IsNew      bool      `json:"isNew,omitempty"`
 }
 
-// answerFor is the claim's answer for a login, written with the login.
-func answerFor(hash []byte, res LoginResult) (models.CodeAnswer, error) {
-	b, err := json.Marshal(loginAnswer{Token: res.Token, ExpiresAt: res.ExpiresAt, PhoneBound: res.PhoneBound, IsNew: res.IsNew})
-	return models.CodeAnswer{Hash: hash, UserID: res.UserID, Result: b}, err
+// settleLogin answers a duplicate from another request's claim: done when
+// the claimed token's session exists, as long as it still lives; whether a
+// phone is bound is read as it is now.
+func (a *Auth) settleLogin(ctx context.Context, cl models.CodeClaim) (claimed, bool, error) {
+	var ans loginAnswer
+	if cl.Result == nil {
+		return claimed{}, false, nil // a claim made without its answer: it never comes
+	}
+	if err := json.Unmarshal(cl.Result, &ans); err != nil {
+		return claimed{}, false, &Error{Code: CodeInternal, Message: "Something went wrong on our side; try again later.", Cause: err}
+	}
+	st, err := a.Store.SessionStateByHash(ctx, HashToken(ans.Token), a.now())
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return claimed{}, false, nil // not written yet
+	case err != nil:
+		return claimed{}, false, storeError(err)
+	case !st.Active:
+		return claimed{}, false, errCodeLoginEnded
+	case st.UserStatus == models.UserBlocked:
+		return claimed{}, false, &Error{Code: CodeUserBlocked, Message: blockedMessage}
+	}
+	_, err = a.Store.GetPhoneBinding(ctx, st.UserID)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return claimed{}, false, storeError(err)
+	}
+	ans.PhoneBound, ans.IsNew = err == nil, st.IsNew
+	b, err := json.Marshal(ans)
+	return claimed{userID: st.UserID, result: b}, true, err
 }
 
 var errCodeLoginEnded = &Error{
@@ -117,21 +141,22 @@ var errCodeLoginEnded = &Error{
 	Message: "This login code was already used, and that login has ended since; call wx.login again and log in with the new code.",
 }
 
-// login makes the one exchange of a claimed code and writes the login,
-// with the code's answer for duplicates (claim names the code).
-func (a *Auth) login(ctx context.Context, appID string, in LoginInput, claim []byte) (LoginResult, []byte, error) {
+// login makes the one exchange of a claimed code and writes the login with
+// the token made for it.
+func (a *Auth) login(ctx context.Context, appID string, in LoginInput, token string, tokenHash []byte, expires time.Time) (LoginResult, error) {
 	sess, err := a.WeChat.Code2Session(ctx, appID, in.Code)
 	if err != nil {
 		err = loginError(err)
 		writeFailureAudit(ctx, a.Store, a.logger(), auditRow(models.EventLogin, appID, "", in.Meta, err))
-		return LoginResult{}, nil, err
+		return LoginResult{}, err
 	}
-	res, answer, done, err := a.returningLogin(ctx, appID, sess, in.Meta, claim)
+	tok := newToken{token, tokenHash, expires}
+	res, done, err := a.returningLogin(ctx, appID, sess, in.Meta, tok)
 	if !done {
 		// A first login racing another first login of the same openid loses
 		// the unique index; the retry then finds the winner's identity.
 		for attempt := 0; ; attempt++ {
-			res, answer, err = a.persistLogin(ctx, appID, sess, in.Meta, claim)
+			res, err = a.persistLogin(ctx, appID, sess, in.Meta, tok)
 			if !errors.Is(err, models.ErrConflict) || attempt == 1 {
 				break
 			}
@@ -143,59 +168,49 @@ func (a *Auth) login(ctx context.Context, appID string, in LoginInput, claim []b
 			err = storeError(err)
 		}
 		writeFailureAudit(ctx, a.Store, a.logger(), auditRow(models.EventLogin, appID, userIDOf(err), in.Meta, err))
-		return LoginResult{}, nil, err
+		return LoginResult{}, err
 	}
-	return res, answer, nil
+	return res, nil
+}
+
+// newToken is the login token made for a login before its code is claimed.
+type newToken struct {
+	token   string
+	hash    []byte
+	expires time.Time
 }
 
 // returningLogin is the fast path of a returning user's login on
 // PostgreSQL: every read and write in one atomic statement (1 round trip;
 // the transaction below takes 8). done is false when the path does not
 // apply (a first login, a blocked user, SQLite); nothing was written then.
-func (a *Auth) returningLogin(ctx context.Context, appID string, sess wechat.Session, m Meta, claim []byte) (res LoginResult, answer []byte, done bool, err error) {
+func (a *Auth) returningLogin(ctx context.Context, appID string, sess wechat.Session, m Meta, tok newToken) (res LoginResult, done bool, err error) {
 	if !a.Store.WritesInOneStatement() {
-		return res, nil, false, nil
-	}
-	now := a.now()
-	token, hash := newLoginToken()
-	res = LoginResult{Token: token, ExpiresAt: now.Add(a.tokenTTL())}
-	ans, err := answerFor(claim, res)
-	if err != nil {
-		return LoginResult{}, nil, true, err
+		return res, false, nil
 	}
 	found, ok, err := a.Store.RecordReturningLogin(ctx, models.ReturningLogin{
-		AppID: appID, OpenID: sess.OpenID, UnionID: sess.UnionID, SessionKey: sess.SessionKey.Reveal(), At: now,
+		AppID: appID, OpenID: sess.OpenID, UnionID: sess.UnionID, SessionKey: sess.SessionKey.Reveal(), At: a.now(),
 		Session: models.LoginSession{
-			TokenHash: hash, ExpiresAt: res.ExpiresAt,
+			TokenHash: tok.hash, ExpiresAt: tok.expires,
 			IP: clip(m.IP, 64), UserAgent: clip(m.UserAgent, 512),
 		},
-		Audit:  models.LoginAudit{Event: models.EventLogin, RequestID: clip(m.RequestID, 64)},
-		Answer: &ans,
+		Audit: models.LoginAudit{Event: models.EventLogin, RequestID: clip(m.RequestID, 64)},
 	})
 	if err != nil || !ok {
-		return LoginResult{}, nil, err != nil, err
+		return LoginResult{}, err != nil, err
 	}
-	// The stored answer was sealed before the statement found whether a
-	// phone is bound; duplicates read that afresh. This request's own
-	// answer (and that of duplicates on this instance) carries it.
-	res.UserID, res.PhoneBound = found.UserID, found.PhoneBound
-	ans, err = answerFor(claim, res)
-	return res, ans.Result, true, err
+	return LoginResult{Token: tok.token, ExpiresAt: tok.expires, UserID: found.UserID, PhoneBound: found.PhoneBound}, true, nil
 }
 
 const blockedMessage = "This account has been blocked. Contact support if you think this is a mistake."
 
 // persistLogin writes the whole login in one transaction: identity, user,
-// session key, login session, the code's answer for duplicates and audit
-// row, or none of them. A returning user's login is 8 round trips (BEGIN, 6
-// statements, COMMIT): each write also reads what the login needs to know,
-// by RETURNING.
-func (a *Auth) persistLogin(ctx context.Context, appID string, sess wechat.Session, m Meta, claim []byte) (LoginResult, []byte, error) {
+// session key, login session and audit row, or none of them. A returning
+// user's login is 7 round trips (BEGIN, 5 statements, COMMIT): each write
+// also reads what the login needs to know, by RETURNING.
+func (a *Auth) persistLogin(ctx context.Context, appID string, sess wechat.Session, m Meta, tok newToken) (LoginResult, error) {
 	now := a.now()
-	var (
-		res LoginResult
-		ans models.CodeAnswer
-	)
+	var res LoginResult
 	err := a.Store.WithTx(ctx, func(tx *models.Store) error {
 		ident, err := tx.TouchIdentity(ctx, appID, sess.OpenID, sess.UnionID, now)
 		if errors.Is(err, models.ErrNotFound) {
@@ -214,29 +229,22 @@ func (a *Auth) persistLogin(ctx context.Context, appID string, sess wechat.Sessi
 		if err := tx.StoreSessionKey(ctx, ident, sess.SessionKey.Reveal()); err != nil {
 			return err
 		}
-		token, hash := newLoginToken()
 		ls := models.LoginSession{
-			TokenHash: hash, UserID: ident.UserID, IdentityID: ident.ID, AppID: appID,
-			CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(a.tokenTTL()),
+			TokenHash: tok.hash, UserID: ident.UserID, IdentityID: ident.ID, AppID: appID,
+			CreatedAt: now, LastSeenAt: now, ExpiresAt: tok.expires,
 			IP: clip(m.IP, 64), UserAgent: clip(m.UserAgent, 512),
 		}
 		if err := tx.CreateLoginSession(ctx, &ls); err != nil {
 			return err
 		}
-		res.Token, res.ExpiresAt, res.UserID, res.PhoneBound = token, ls.ExpiresAt, ident.UserID, user.PhoneBound
-		if ans, err = answerFor(claim, res); err != nil {
-			return err
-		}
-		if err := tx.CompleteCodeClaim(ctx, ans, now); err != nil {
-			return err
-		}
+		res.Token, res.ExpiresAt, res.UserID, res.PhoneBound = tok.token, ls.ExpiresAt, ident.UserID, user.PhoneBound
 		return tx.AppendLoginAudit(ctx, auditRow(models.EventLogin, appID, ident.UserID, m, nil))
 	})
 	var be *blockedError
 	if errors.As(err, &be) {
-		return LoginResult{}, nil, &Error{Code: CodeUserBlocked, Message: blockedMessage, Cause: be}
+		return LoginResult{}, &Error{Code: CodeUserBlocked, Message: blockedMessage, Cause: be}
 	}
-	return res, ans.Result, err
+	return res, err
 }
 
 // newIdentity creates a first login's identity: for the user who already

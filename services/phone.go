@@ -73,14 +73,14 @@ func (p *Phones) BindByCode(ctx context.Context, who Principal, code string, m M
 	// (we send the openid), and such an attempt must not spoil the code for
 	// the user it was issued to.
 	claim := codeHash("phone", who.AppID+"\x00"+who.UserID, code)
-	c, err := p.codes.do(ctx, p.Store, p.logger(), claim, p.now, func(ctx context.Context) (string, []byte, bool, error) {
+	c, err := p.codes.do(ctx, p.Store, p.logger(), claim, p.now, codeExchange{run: func(ctx context.Context) (string, []byte, error) {
 		mp, err := p.exchangeAndBind(ctx, who, code, m)
 		if err != nil {
-			return "", nil, false, err
+			return "", nil, err
 		}
 		b, err := json.Marshal(mp)
-		return who.UserID, b, false, err
-	})
+		return who.UserID, b, err
+	}})
 	if err != nil {
 		return MaskedPhone{}, err
 	}
