@@ -12,7 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/mpauth/mpauth/models"
-	"github.com/mpauth/mpauth/services"
+	"github.com/mpauth/mpauth/services/admin"
 )
 
 const adminUsage = "usage: mpauth admin create --username NAME [--role admin|viewer] | admin reset-password --username NAME | admin unlock --username NAME | admin list\n" +
@@ -43,14 +43,14 @@ func runAdmin(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer closeStore()
-	admins := &services.Admins{Store: store}
+	admins := &admin.Accounts{Store: store}
 	switch sub {
 	case "create":
 		pw, err := readNewPassword(e, "Password for "+*username)
 		if err != nil {
 			return err
 		}
-		acct, err := admins.CreateAdmin(ctx, *username, pw, *role, services.CLIActor)
+		acct, err := admins.CreateAdmin(ctx, *username, pw, *role, admin.CLIActor)
 		if err != nil {
 			return fmt.Errorf("admin create: %w", err)
 		}
@@ -60,12 +60,12 @@ func runAdmin(ctx context.Context, e env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := admins.ResetPassword(ctx, *username, pw, services.CLIActor); err != nil {
+		if err := admins.ResetPassword(ctx, *username, pw, admin.CLIActor); err != nil {
 			return fmt.Errorf("admin reset-password: %w", err)
 		}
 		fmt.Fprintf(e.stdout, "password of %s changed; its dashboard sessions are signed out and failed sign-ins forgotten\n", models.NormalizeUsername(*username))
 	case "unlock":
-		if err := admins.Unlock(ctx, *username, services.CLIActor); err != nil {
+		if err := admins.Unlock(ctx, *username, admin.CLIActor); err != nil {
 			return fmt.Errorf("admin unlock: %w", err)
 		}
 		fmt.Fprintf(e.stdout, "%s unlocked: earlier failed sign-ins no longer count\n", models.NormalizeUsername(*username))
@@ -80,13 +80,13 @@ func runAdmin(ctx context.Context, e env, args []string) error {
 		for _, a := range list {
 			last := "never signed in"
 			if a.LastLoginAt != nil {
-				last = "last sign-in " + a.LastLoginAt.In(services.DisplayZone).Format("2006-01-02 15:04")
+				last = "last sign-in " + a.LastLoginAt.In(admin.DisplayZone).Format("2006-01-02 15:04")
 			}
 			state := ""
 			if a.DisabledAt != nil {
 				state = "\tdisabled"
 			}
-			fmt.Fprintf(e.stdout, "%s\t%s\tcreated %s\t%s%s\n", a.Username, a.Role, a.CreatedAt.In(services.DisplayZone).Format("2006-01-02"), last, state)
+			fmt.Fprintf(e.stdout, "%s\t%s\tcreated %s\t%s%s\n", a.Username, a.Role, a.CreatedAt.In(admin.DisplayZone).Format("2006-01-02"), last, state)
 		}
 	}
 	return nil
@@ -96,7 +96,7 @@ func runAdmin(ctx context.Context, e env, args []string) error {
 // reads the first line of stdin (for scripts: echo "$PW" | mpauth admin ...).
 func readNewPassword(e env, prompt string) (string, error) {
 	if f, ok := e.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprintf(e.stderr, "%s (%d to %d characters): ", prompt, services.MinPasswordLen, services.MaxPasswordLen)
+		fmt.Fprintf(e.stderr, "%s (%d to %d characters): ", prompt, admin.MinPasswordLen, admin.MaxPasswordLen)
 		first, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(e.stderr)
 		if err != nil {
@@ -123,12 +123,12 @@ func readNewPassword(e env, prompt string) (string, error) {
 
 // demoAdmin gives a fresh demo install an account to sign in with: a random
 // password, printed once at start-up and stored only as its hash.
-func demoAdmin(ctx context.Context, admins *services.Admins) (string, error) {
+func demoAdmin(ctx context.Context, admins *admin.Accounts) (string, error) {
 	n, err := admins.CountAdmins(ctx)
 	if err != nil || n > 0 {
 		return "", err
 	}
-	pw := services.RandomPassword()
+	pw := admin.RandomPassword()
 	if _, err := admins.CreateAdmin(ctx, "admin", pw, models.RoleAdmin, "demo"); err != nil {
 		return "", err
 	}

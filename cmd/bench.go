@@ -18,7 +18,7 @@ import (
 	"github.com/mpauth/mpauth/config"
 	"github.com/mpauth/mpauth/models"
 	"github.com/mpauth/mpauth/seed"
-	"github.com/mpauth/mpauth/services"
+	"github.com/mpauth/mpauth/services/admin"
 	"github.com/mpauth/mpauth/wechat/fakewechat"
 )
 
@@ -272,8 +272,8 @@ func benchAccount(ctx context.Context, cfg config.Config, role string) (bench.Ad
 	defer closeStore()
 	suffix := make([]byte, 4)
 	rand.Read(suffix)
-	acct := bench.AdminAccount{Username: "bench-" + hex.EncodeToString(suffix), Password: services.RandomPassword()}
-	if _, err := (&services.Admins{Store: store}).CreateAdmin(ctx, acct.Username, acct.Password, role, services.CLIActor); err != nil {
+	acct := bench.AdminAccount{Username: "bench-" + hex.EncodeToString(suffix), Password: admin.RandomPassword()}
+	if _, err := (&admin.Accounts{Store: store}).CreateAdmin(ctx, acct.Username, acct.Password, role, admin.CLIActor); err != nil {
 		return acct, fmt.Errorf("create an admin account: %w", err)
 	}
 	return acct, nil

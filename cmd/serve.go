@@ -19,6 +19,7 @@ import (
 	"github.com/mpauth/mpauth/migrations"
 	"github.com/mpauth/mpauth/models"
 	"github.com/mpauth/mpauth/services"
+	"github.com/mpauth/mpauth/services/admin"
 	"github.com/mpauth/mpauth/wechat"
 	"github.com/mpauth/mpauth/wechat/fakewechat"
 )
@@ -206,7 +207,7 @@ func buildApp(ctx context.Context, cfg config.Config, store *models.Store, logge
 	janitorCtx, stopJanitor := context.WithCancel(context.WithoutCancel(ctx))
 	go janitor.Run(janitorCtx)
 	a.closers = append(a.closers, stopJanitor)
-	admins := &services.Admins{Store: store, Logger: logger.With("component", "admin")}
+	admins := &admin.Accounts{Store: store, Logger: logger.With("component", "admin")}
 	if cfg.DemoMode() {
 		notice, err := demoAdmin(ctx, admins)
 		if err != nil {
@@ -216,11 +217,6 @@ func buildApp(ctx context.Context, cfg config.Config, store *models.Store, logge
 			a.notices = append(a.notices, notice)
 		}
 	}
-	adminDeps := &handlers.AdminDeps{
-		Admins:    admins,
-		Sessions:  &services.AdminSessions{Store: store, IdleTimeout: cfg.AdminIdleTimeout, MaxAge: cfg.AdminMaxAge},
-		Dashboard: &services.Dashboard{Store: store, Logger: logger.With("component", "dashboard"), TokenState: broker.State},
-	}
 	deps := handlers.Deps{
 		Logger:         logger,
 		Registry:       reg,
@@ -229,8 +225,11 @@ func buildApp(ctx context.Context, cfg config.Config, store *models.Store, logge
 		ClientIPHeader: cfg.ClientIPHeader,
 		Production:     cfg.Production(),
 		RequestTimeout: cfg.RequestTimeout,
-		API:            &handlers.APIDeps{Auth: auth, Phones: phones, OpenAPI: handlers.OpenAPISpec},
-		Admin:          adminDeps,
+		Auth:           auth,
+		Phones:         phones,
+		Accounts:       admins,
+		Sessions:       &admin.Sessions{Store: store, IdleTimeout: cfg.AdminIdleTimeout, MaxAge: cfg.AdminMaxAge},
+		Dashboard:      &admin.Dashboard{Store: store, Logger: logger.With("component", "dashboard"), TokenState: broker.State},
 	}
 	if fake != nil {
 		deps.FakeWeChat, deps.DemoAppID = fake, appID

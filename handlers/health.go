@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/mpauth/mpauth/handlers/httpx"
 )
 
 // healthz says the process is alive; it checks nothing else, so an
@@ -17,11 +19,11 @@ func (s *Server) healthz(c *gin.Context) {
 // readyz says this instance should take traffic: the database answers and
 // the schema is current.
 func (s *Server) readyz(c *gin.Context) {
-	if s.deps.Ready != nil {
+	if s.ready != nil {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
 		defer cancel()
-		if err := s.deps.Ready(ctx); err != nil {
-			s.deps.Logger.WarnContext(ctx, "not ready", "err", err.Error(), "request_id", requestIDOf(c))
+		if err := s.ready(ctx); err != nil {
+			s.logger.WarnContext(ctx, "not ready", "err", err.Error(), "request_id", httpx.RequestID(c))
 			c.String(http.StatusServiceUnavailable, "not ready")
 			return
 		}

@@ -1,20 +1,18 @@
 package handlers
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/mpauth/mpauth/handlers/httpx"
 )
-
-type ctxKey int
-
-const requestIDKey ctxKey = iota
 
 // validRequestID accepts a caller's X-Request-ID only when it is a plain
 // token, so it cannot inject text into log lines.
@@ -29,24 +27,9 @@ func (s *Server) requestID() gin.HandlerFunc {
 			id = hex.EncodeToString(b)
 		}
 		c.Header("X-Request-ID", id)
-		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey, id))
+		httpx.WithRequestID(c, id)
 		c.Next()
 	}
-}
-
-// requestIDOf is the typed accessor for the request id.
-func requestIDOf(c *gin.Context) string {
-	id, _ := c.Request.Context().Value(requestIDKey).(string)
-	return id
-}
-
-// routeOf names the matched route pattern, never the raw path (a raw path
-// may carry an id or a search term).
-func routeOf(c *gin.Context) string {
-	if r := c.FullPath(); r != "" {
-		return r
-	}
-	return "unmatched"
 }
 
 // accessLog writes one line per request: route pattern, no query string, no
@@ -55,13 +38,13 @@ func (s *Server) accessLog() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		s.deps.Logger.InfoContext(c.Request.Context(), "request",
+		s.logger.InfoContext(c.Request.Context(), "request",
 			"method", methodOf(c),
-			"route", routeOf(c),
+			"route", httpx.Route(c),
 			"status", c.Writer.Status(),
 			"duration_ms", float64(time.Since(start).Microseconds())/1000,
 			"ip", c.ClientIP(),
-			"request_id", requestIDOf(c),
+			"request_id", httpx.RequestID(c),
 		)
 	}
 }
@@ -70,7 +53,7 @@ func (s *Server) observe() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		route, method := routeOf(c), methodOf(c)
+		route, method := httpx.Route(c), methodOf(c)
 		s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(c.Writer.Status())).Inc()
 		s.metrics.duration.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
 	}
@@ -98,41 +81,13 @@ func (s *Server) recovery() gin.HandlerFunc {
 				if rec == http.ErrAbortHandler {
 					panic(rec)
 				}
-				s.deps.Logger.ErrorContext(c.Request.Context(), "panic", "panic", rec, "route", routeOf(c), "request_id", requestIDOf(c))
+				s.logger.ErrorContext(c.Request.Context(), "panic", "panic", rec, "route", httpx.Route(c), "request_id", httpx.RequestID(c))
 				if !c.Writer.Written() {
-					writeError(c, http.StatusInternalServerError, "internal", "Something went wrong on our side; try again later.")
+					httpx.JSON(c, httpx.ProblemOf(fmt.Errorf("panic: %v", rec)))
 				}
 				c.Abort()
 			}
 		}()
 		c.Next()
 	}
-}
-
-// apiTimeout bounds a request, so a stuck dependency fails fast instead of
-// holding a client past its own timeout.
-func (s *Server) apiTimeout() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		ctx, cancel := context.WithTimeout(c.Request.Context(), s.deps.RequestTimeout)
-		defer cancel()
-		c.Request = c.Request.WithContext(ctx)
-		c.Next()
-	}
-}
-
-const maxAPIBody = 64 << 10 // the largest legit body (encryptedData) is a few KB
-
-func (s *Server) bodyLimit(n int64) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
-		c.Next()
-	}
-}
-
-func (s *Server) notFound(c *gin.Context) {
-	writeError(c, http.StatusNotFound, "not_found", "No such endpoint.")
-}
-
-func (s *Server) methodNotAllowed(c *gin.Context) {
-	writeError(c, http.StatusMethodNotAllowed, "method_not_allowed", "This endpoint does not accept that method.")
 }

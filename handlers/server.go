@@ -1,5 +1,8 @@
-// Package handlers is the HTTP layer and the only package that imports Gin.
-// It binds requests, calls services and maps their errors; nothing else.
+// Package handlers is the HTTP layer and the only one that knows Gin. It
+// builds the server: the middleware every request passes, health and
+// readiness, and the product's two faces, each in its own package: the
+// mini-program API (handlers/api) and the admin dashboard
+// (handlers/dashboard). What both use lives in handlers/httpx.
 package handlers
 
 import (
@@ -11,63 +14,65 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mpauth/mpauth/handlers/api"
+	"github.com/mpauth/mpauth/handlers/dashboard"
+	"github.com/mpauth/mpauth/handlers/httpx"
+	"github.com/mpauth/mpauth/services"
+	"github.com/mpauth/mpauth/services/admin"
 )
 
-// Deps are everything the HTTP layer needs, wired by main.
+// Deps are the services and settings the HTTP layer is built from.
 type Deps struct {
-	Logger         *slog.Logger
-	Registry       *prometheus.Registry
-	Ready          func(ctx context.Context) error // database reachable, migrations current
+	Logger         *slog.Logger         // default: discard
+	Registry       *prometheus.Registry // default: a registry of its own
+	Ready          func(ctx context.Context) error
 	TrustedProxies []string
 	// ClientIPHeader is the one header that carries the client's address
 	// (default X-Forwarded-For), believed only from TrustedProxies.
 	ClientIPHeader string
 	Production     bool
-	RequestTimeout time.Duration
+	RequestTimeout time.Duration // default 15 s
 
-	API   *APIDeps   // the mini-program API; nil leaves it unmounted (tests of other parts)
-	Admin *AdminDeps // the admin dashboard under /admin/; nil leaves it unmounted
+	// The mini-program API; without Auth it is not mounted.
+	Auth   *services.Auth
+	Phones *services.Phones
+	// The dashboard; without Accounts it is not mounted.
+	Accounts  *admin.Accounts
+	Sessions  *admin.Sessions
+	Dashboard *admin.Dashboard
 
-	// FakeWeChat is mounted under /_fakewechat in demo mode only, so the demo
-	// page and the sample mini program can play the phone.
+	// FakeWeChat is mounted under /_fakewechat in demo mode only, so the
+	// /demo page and the sample mini program can play the phone.
 	FakeWeChat http.Handler
-	DemoAppID  string // the fake's app, for the /demo page
+	DemoAppID  string
 }
 
 // Server is the HTTP application.
 type Server struct {
-	deps    Deps
+	logger  *slog.Logger
+	ready   func(ctx context.Context) error
 	metrics *httpMetrics
 }
 
-// NewServer builds the router with every route and middleware.
+// NewServer builds the router: middleware, health, both faces and what
+// answers when no route matches. It changes nothing it is given.
 func NewServer(d Deps) (http.Handler, error) {
-	if d.Logger == nil {
-		d.Logger = slog.New(slog.DiscardHandler)
+	s := &Server{logger: d.Logger, ready: d.Ready}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
 	}
-	if d.Registry == nil {
-		d.Registry = prometheus.NewRegistry()
+	reg := d.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
 	}
-	if d.RequestTimeout == 0 {
-		d.RequestTimeout = 15 * time.Second
-	}
-	s := &Server{deps: d}
-	m, err := newHTTPMetrics(d.Registry)
+	m, err := newHTTPMetrics(reg)
 	if err != nil {
 		return nil, err
 	}
 	s.metrics = m
-	if d.API != nil {
-		d.API.errs = s.writeServiceError
-	}
+	timeout := cmp.Or(d.RequestTimeout, 15*time.Second)
 
-	if d.Admin != nil {
-		if err := d.Admin.setup(d.Logger, d.Production); err != nil {
-			return nil, err
-		}
-	}
-
-	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.ContextWithFallback = true
 	r.HandleMethodNotAllowed = true
@@ -79,6 +84,40 @@ func NewServer(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	r.RemoteIPHeaders = []string{cmp.Or(d.ClientIPHeader, "X-Forwarded-For")}
-	s.routes(r)
+
+	r.Use(s.recovery(), s.requestID(), s.accessLog(), s.observe())
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	fallback := []gin.HandlerFunc{s.noRoute}
+
+	if d.Auth != nil {
+		api.New(api.Deps{Auth: d.Auth, Phones: d.Phones, Logger: s.logger, RequestTimeout: timeout}).Routes(r)
+	}
+	if d.Accounts != nil {
+		dash, err := dashboard.New(dashboard.Deps{
+			Accounts: d.Accounts, Sessions: d.Sessions, Dashboard: d.Dashboard,
+			Logger: s.logger, Production: d.Production, RequestTimeout: timeout, DemoAppID: d.DemoAppID,
+		})
+		if err != nil {
+			return nil, err
+		}
+		dash.Routes(r)
+		fallback = append([]gin.HandlerFunc{dash.Fallback}, fallback...)
+	}
+	if d.FakeWeChat != nil {
+		r.Any("/_fakewechat/*path", gin.WrapH(http.StripPrefix("/_fakewechat", d.FakeWeChat)))
+	}
+	r.NoRoute(fallback...)
+	r.NoMethod(fallback...)
 	return r, nil
+}
+
+// noRoute answers what no route serves with the API's JSON error (404, or
+// 405 for a path that takes other methods).
+func (s *Server) noRoute(c *gin.Context) {
+	if c.Writer.Status() == http.StatusMethodNotAllowed {
+		httpx.JSON(c, httpx.ProblemOf(httpx.ErrMethod))
+		return
+	}
+	httpx.JSON(c, httpx.ProblemOf(httpx.ErrNoRoute))
 }

@@ -23,7 +23,7 @@ type Meta struct {
 func auditRow(event, appID, userID string, m Meta, err error) *models.LoginAudit {
 	row := &models.LoginAudit{
 		AppID: appID, Event: event, Result: models.ResultSuccess,
-		IP: clip(m.IP, 64), UserAgent: clip(m.UserAgent, 512), RequestID: clip(m.RequestID, 64),
+		IP: Clip(m.IP, 64), UserAgent: Clip(m.UserAgent, 512), RequestID: Clip(m.RequestID, 64),
 	}
 	if userID != "" {
 		row.UserID = &userID
@@ -31,7 +31,7 @@ func auditRow(event, appID, userID string, m Meta, err error) *models.LoginAudit
 	if err != nil {
 		row.Result = models.ResultFailure
 		row.ErrorCode = string(ErrorCode(err))
-		row.Reason = clip(reasonOf(err), 500)
+		row.Reason = Clip(reasonOf(err), 500)
 		var we *wechat.Error
 		if errors.As(err, &we) && we.ErrCode != 0 {
 			code := we.ErrCode
@@ -62,10 +62,10 @@ func writeFailureAudit(ctx context.Context, st *models.Store, log *slog.Logger, 
 	}
 }
 
-// clip bounds a client-supplied string and keeps it valid UTF-8 without NUL
+// Clip bounds a client-supplied string and keeps it valid UTF-8 without NUL
 // (PostgreSQL text cannot hold it), so hostile input cannot bloat the audit
 // table or turn a lookup into a database error.
-func clip(s string, n int) string {
+func Clip(s string, n int) string {
 	if !utf8.ValidString(s) {
 		s = string([]rune(s)) // replaces invalid bytes with U+FFFD
 	}

@@ -78,7 +78,7 @@ func (o *exchangeOnce) do(ctx context.Context, store *models.Store, log *slog.Lo
 		for range 3 {
 			won, err := store.ClaimCode(ctx, hash, now(), x.answer)
 			if err != nil {
-				return claimed{}, storeError(err)
+				return claimed{}, StoreError(err)
 			}
 			if won {
 				return o.exchange(ctx, store, log, hash, now, x)
@@ -142,7 +142,7 @@ func (o *exchangeOnce) await(ctx context.Context, store *models.Store, hash []by
 		case errors.Is(err, models.ErrNotFound):
 			return claimed{}, true, nil
 		case err != nil:
-			return claimed{}, false, storeError(err)
+			return claimed{}, false, StoreError(err)
 		case cl.Done() && cl.ErrorCode != "":
 			return claimed{}, false, &Error{Code: Code(cl.ErrorCode), Message: cl.ErrorMessage}
 		}

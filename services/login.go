@@ -121,7 +121,7 @@ func (a *Auth) settleLogin(ctx context.Context, cl models.CodeClaim) (claimed, b
 	case errors.Is(err, models.ErrNotFound):
 		return claimed{}, false, nil // not written yet
 	case err != nil:
-		return claimed{}, false, storeError(err)
+		return claimed{}, false, StoreError(err)
 	case !st.Active:
 		return claimed{}, false, errCodeLoginEnded
 	case st.UserStatus == models.UserBlocked:
@@ -129,7 +129,7 @@ func (a *Auth) settleLogin(ctx context.Context, cl models.CodeClaim) (claimed, b
 	}
 	_, err = a.Store.GetPhoneBinding(ctx, st.UserID)
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
-		return claimed{}, false, storeError(err)
+		return claimed{}, false, StoreError(err)
 	}
 	ans.PhoneBound, ans.IsNew = err == nil, st.IsNew
 	b, err := json.Marshal(ans)
@@ -165,7 +165,7 @@ func (a *Auth) login(ctx context.Context, appID string, in LoginInput, token str
 	if err != nil {
 		var se *Error
 		if !errors.As(err, &se) {
-			err = storeError(err)
+			err = StoreError(err)
 		}
 		writeFailureAudit(ctx, a.Store, a.logger(), auditRow(models.EventLogin, appID, userIDOf(err), in.Meta, err))
 		return LoginResult{}, err
@@ -192,9 +192,9 @@ func (a *Auth) returningLogin(ctx context.Context, appID string, sess wechat.Ses
 		AppID: appID, OpenID: sess.OpenID, UnionID: sess.UnionID, SessionKey: sess.SessionKey.Reveal(), At: a.now(),
 		Session: models.LoginSession{
 			TokenHash: tok.hash, ExpiresAt: tok.expires,
-			IP: clip(m.IP, 64), UserAgent: clip(m.UserAgent, 512),
+			IP: Clip(m.IP, 64), UserAgent: Clip(m.UserAgent, 512),
 		},
-		Audit: models.LoginAudit{Event: models.EventLogin, RequestID: clip(m.RequestID, 64)},
+		Audit: models.LoginAudit{Event: models.EventLogin, RequestID: Clip(m.RequestID, 64)},
 	})
 	if err != nil || !ok {
 		return LoginResult{}, err != nil, err
@@ -232,7 +232,7 @@ func (a *Auth) persistLogin(ctx context.Context, appID string, sess wechat.Sessi
 		ls := models.LoginSession{
 			TokenHash: tok.hash, UserID: ident.UserID, IdentityID: ident.ID, AppID: appID,
 			CreatedAt: now, LastSeenAt: now, ExpiresAt: tok.expires,
-			IP: clip(m.IP, 64), UserAgent: clip(m.UserAgent, 512),
+			IP: Clip(m.IP, 64), UserAgent: Clip(m.UserAgent, 512),
 		}
 		if err := tx.CreateLoginSession(ctx, &ls); err != nil {
 			return err
@@ -288,7 +288,7 @@ func userIDOf(err error) string {
 // loginError maps a code2Session failure to what the client should do.
 func loginError(err error) error {
 	if isStoreFailure(err) {
-		return storeError(err)
+		return StoreError(err)
 	}
 	switch wechat.KindOf(err) {
 	case wechat.KindInvalidCode, wechat.KindCodeUsed:
@@ -302,8 +302,8 @@ func loginError(err error) error {
 	}
 }
 
-// storeError turns a database failure into a clear, retryable answer.
-func storeError(err error) error {
+// StoreError turns a database failure into a clear, retryable answer.
+func StoreError(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return &Error{Code: CodeServiceUnavailable, Message: "The service is busy; try again in a moment.", Cause: err}
 	}
@@ -327,7 +327,7 @@ func (a *Auth) resolveApp(ctx context.Context, appID string) (string, error) {
 		if errors.Is(err, models.ErrNotFound) {
 			return "", &Error{Code: CodeInvalidRequest, Message: "\"appid\" is not a mini program this server serves."}
 		}
-		return "", storeError(err)
+		return "", StoreError(err)
 	}
 	return appID, nil
 }

@@ -101,7 +101,7 @@ func (p *Phones) BindByCode(ctx context.Context, who Principal, code string, m M
 			return used("phone code's binding has ended since")
 		}
 		if err != nil {
-			return MaskedPhone{}, storeError(err)
+			return MaskedPhone{}, StoreError(err)
 		}
 		if pb.CountryCode != mp.CountryCode || MaskPhone(pb.PureNumber) != mp.Masked {
 			return used("phone code's number is no longer the user's")
@@ -123,7 +123,7 @@ func (p *Phones) exchangeAndBind(ctx context.Context, who Principal, code string
 	// WeChat checks that the code was issued to this user.
 	ident, err := p.Store.IdentityByID(ctx, who.IdentityID)
 	if err != nil {
-		return fail(storeError(err))
+		return fail(StoreError(err))
 	}
 	info, err := p.WeChat.PhoneNumber(ctx, who.AppID, code, ident.OpenID)
 	if err != nil {
@@ -171,7 +171,7 @@ func (p *Phones) BindByEncryptedData(ctx context.Context, who Principal, encrypt
 		return fail(errUnauthorized)
 	}
 	if err != nil {
-		return fail(storeError(err))
+		return fail(StoreError(err))
 	}
 	if !ok {
 		return fail(&Error{
@@ -186,7 +186,7 @@ func (p *Phones) BindByEncryptedData(ctx context.Context, who Principal, encrypt
 		return fail(withCause(errDecryptFailed, errors.New("no session key stored for this identity")))
 	}
 	if err != nil {
-		return fail(storeError(err))
+		return fail(StoreError(err))
 	}
 	info, used, derr := p.decrypt(keys, encryptedData, iv, who.AppID, now)
 	if derr != nil {
@@ -245,7 +245,7 @@ func (p *Phones) bind(ctx context.Context, who Principal, info wechat.PhoneInfo,
 		return MaskedPhone{}, se
 	}
 	if err != nil {
-		se := storeError(err)
+		se := StoreError(err)
 		writeFailureAudit(ctx, p.Store, p.logger(), auditRow(event, who.AppID, who.UserID, m, se))
 		return MaskedPhone{}, se
 	}
@@ -268,7 +268,7 @@ func (p *Phones) allowPaid(ctx context.Context, who Principal) error {
 // phoneCodeError maps a getuserphonenumber failure to what the client should do.
 func phoneCodeError(err error) error {
 	if isStoreFailure(err) {
-		return storeError(err)
+		return StoreError(err)
 	}
 	switch wechat.KindOf(err) {
 	case wechat.KindInvalidCode, wechat.KindCodeUsed:

@@ -33,7 +33,7 @@ func (a *Auth) Authenticate(ctx context.Context, token string) (Principal, error
 		return Principal{}, errUnauthorized
 	}
 	if err != nil {
-		return Principal{}, storeError(err)
+		return Principal{}, StoreError(err)
 	}
 	if ls.UserStatus == models.UserBlocked {
 		return Principal{}, &Error{Code: CodeUserBlocked, Message: blockedMessage}
@@ -55,7 +55,7 @@ func (a *Auth) Logout(ctx context.Context, p Principal, m Meta) error {
 		return tx.AppendLoginAudit(ctx, auditRow(models.EventLogout, p.AppID, p.UserID, m, nil))
 	})
 	if err != nil {
-		return storeError(err)
+		return StoreError(err)
 	}
 	return nil
 }
@@ -77,7 +77,7 @@ type MaskedPhone struct {
 func (a *Auth) Me(ctx context.Context, p Principal) (Profile, error) {
 	user, err := a.Store.GetUser(ctx, p.UserID)
 	if err != nil {
-		return Profile{}, storeError(err)
+		return Profile{}, StoreError(err)
 	}
 	prof := Profile{UserID: user.ID, CreatedAt: user.CreatedAt}
 	pb, err := a.Store.GetPhoneBinding(ctx, p.UserID)
@@ -85,7 +85,7 @@ func (a *Auth) Me(ctx context.Context, p Principal) (Profile, error) {
 	case err == nil:
 		prof.Phone = &MaskedPhone{CountryCode: pb.CountryCode, Masked: MaskPhone(pb.PureNumber)}
 	case !errors.Is(err, models.ErrNotFound):
-		return Profile{}, storeError(err)
+		return Profile{}, StoreError(err)
 	}
 	return prof, nil
 }

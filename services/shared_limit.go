@@ -25,7 +25,7 @@ func (l *SharedLimiter) Allow(ctx context.Context, key string, now time.Time) (o
 	}
 	ok, wait, err := l.Store.TakeRateToken(ctx, l.Name+":"+key, now, l.Limit.Every, l.Limit.Burst)
 	if err != nil {
-		return false, 0, storeError(err)
+		return false, 0, StoreError(err)
 	}
 	return ok, wait, nil
 }
