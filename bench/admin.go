@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mpauth/mpauth/wechat"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -26,7 +27,7 @@ type adminPage struct {
 
 // displayZone is the dashboard's time zone (UTC+8), in which its time
 // filters are written.
-var displayZone = time.FixedZone("UTC+8", 8*3600)
+var displayZone = wechat.Beijing()
 
 // Admin signs in to the dashboard and times its pages one after the other,
 // each for load.Duration with load.Concurrency agents: the users list, the

@@ -80,13 +80,13 @@ func runAdmin(ctx context.Context, e env, args []string) error {
 		for _, a := range list {
 			last := "never signed in"
 			if a.LastLoginAt != nil {
-				last = "last sign-in " + a.LastLoginAt.In(admin.DisplayZone).Format("2006-01-02 15:04")
+				last = "last sign-in " + a.LastLoginAt.In(admin.DisplayZone()).Format("2006-01-02 15:04")
 			}
 			state := ""
 			if a.DisabledAt != nil {
 				state = "\tdisabled"
 			}
-			fmt.Fprintf(e.stdout, "%s\t%s\tcreated %s\t%s%s\n", a.Username, a.Role, a.CreatedAt.In(admin.DisplayZone).Format("2006-01-02"), last, state)
+			fmt.Fprintf(e.stdout, "%s\t%s\tcreated %s\t%s%s\n", a.Username, a.Role, a.CreatedAt.In(admin.DisplayZone()).Format("2006-01-02"), last, state)
 		}
 	}
 	return nil

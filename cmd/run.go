@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
+
+	"github.com/mpauth/mpauth/handlers"
 )
 
 // env is what a command may touch of the outside world, passed in so tests
@@ -49,6 +51,7 @@ func commands() map[string]command {
 // given environment and streams. A subcommand's --help prints its flags and
 // succeeds.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	handlers.Quiet()
 	e := env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
 	name := "serve"
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {

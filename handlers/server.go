@@ -48,6 +48,11 @@ type Deps struct {
 	DemoAppID  string
 }
 
+// Quiet puts the HTTP layer in release mode for the whole process (Gin's
+// mode is global), whatever GIN_MODE says: no route list or debug warning
+// reaches the output. Called once, at start-up.
+func Quiet() { gin.SetMode(gin.ReleaseMode) }
+
 // Server is the HTTP application.
 type Server struct {
 	logger  *slog.Logger

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"math/rand/v2"
-	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -26,14 +25,10 @@ const VerificationShards = 16
 
 func (PhoneVerificationDay) TableName() string { return "phone_verifications_daily" }
 
-var chinaTime = time.FixedZone("CST", 8*3600)
-
-// BillingDay is the WeChat billing day (Beijing time) of t.
-func BillingDay(t time.Time) string { return t.In(chinaTime).Format("2006-01-02") }
-
-// CountPhoneVerification adds one paid verification for app on t's day.
-func (s *Store) CountPhoneVerification(ctx context.Context, appID string, t time.Time) error {
-	row := PhoneVerificationDay{AppID: appID, Day: BillingDay(t), Shard: rand.IntN(VerificationShards), Count: 1}
+// CountPhoneVerification adds one paid verification for app on a billing
+// day (YYYY-MM-DD in Beijing, wechat.BillingDay).
+func (s *Store) CountPhoneVerification(ctx context.Context, appID, day string) error {
+	row := PhoneVerificationDay{AppID: appID, Day: day, Shard: rand.IntN(VerificationShards), Count: 1}
 	return translate(s.conn(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "app_id"}, {Name: "day"}, {Name: "shard"}},
 		DoUpdates: clause.Set{{Column: clause.Column{Name: "count"}, Value: gorm.Expr("phone_verifications_daily.count + 1")}},

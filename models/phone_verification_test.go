@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/mpauth/mpauth/dbtest"
 	"github.com/mpauth/mpauth/migrations"
@@ -20,8 +19,7 @@ func TestPhoneVerificationsCountEveryBindAcrossShards(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	day := time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC) // 11:00 in Beijing
-	next := day.Add(24 * time.Hour)
+	const day, next = "2026-11-24", "2026-11-25"
 
 	// Concurrent binds, as under load: none may be lost to a race on a shard.
 	var wg sync.WaitGroup
@@ -42,7 +40,7 @@ func TestPhoneVerificationsCountEveryBindAcrossShards(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d, n := models.BillingDay(day), models.BillingDay(next)
+	d, n := day, next
 	for _, c := range []struct {
 		from, to string
 		want     int64
@@ -93,7 +91,7 @@ func TestPhoneVerificationShardsMigrationKeepsTheCounts(t *testing.T) {
 	keys, _ := models.NewKeyring(dbtest.RandomKey())
 	st := models.NewStore(db, dialect, keys, nil)
 	for range 6 {
-		if err := st.CountPhoneVerification(ctx, "wx0000000000000001", time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC)); err != nil {
+		if err := st.CountPhoneVerification(ctx, "wx0000000000000001", "2026-11-24"); err != nil {
 			t.Fatal(err)
 		}
 	}

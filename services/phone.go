@@ -131,7 +131,7 @@ func (p *Phones) exchangeAndBind(ctx context.Context, who Principal, code string
 	}
 	now := p.now()
 	// WeChat bills the exchange, whatever we decide next.
-	if err := p.Store.CountPhoneVerification(ctx, who.AppID, now); err != nil {
+	if err := p.Store.CountPhoneVerification(ctx, who.AppID, wechat.BillingDay(now)); err != nil {
 		p.logger().ErrorContext(ctx, "count phone verification", "err", err.Error())
 	}
 	if err := wechat.CheckWatermark(info.Watermark, who.AppID, now, p.Watermark); err != nil {

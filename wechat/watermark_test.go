@@ -39,3 +39,17 @@ func TestCheckWatermark(t *testing.T) {
 		t.Error("the watermark errors must be distinct")
 	}
 }
+
+// WeChat's day, the billing day and the dashboard's, starts at midnight in
+// Beijing (UTC+8), whatever the server's zone.
+func TestBillingDayIsBeijingsDay(t *testing.T) {
+	for utc, want := range map[string]string{
+		"2026-11-24T15:59:59Z": "2026-11-24",
+		"2026-11-24T16:00:00Z": "2026-11-25",
+	} {
+		at, _ := time.Parse(time.RFC3339, utc)
+		if got := BillingDay(at); got != want {
+			t.Errorf("BillingDay(%s) = %s, want %s", utc, got, want)
+		}
+	}
+}

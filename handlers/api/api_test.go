@@ -493,7 +493,9 @@ func TestUnionIDThatArrivesOnALaterLoginIsRecordedAndLinks(t *testing.T) {
 	_, first := e.login(appA, "vera") // app A not yet bound: no unionid
 	db, _ := e.store.SQLDB()
 	var withUnion int
-	db.QueryRow("SELECT COUNT(*) FROM wechat_identities WHERE unionid IS NOT NULL").Scan(&withUnion)
+	if err := db.QueryRow("SELECT COUNT(*) FROM wechat_identities WHERE unionid IS NOT NULL").Scan(&withUnion); err != nil {
+		t.Fatal(err)
+	}
 	if withUnion != 0 {
 		t.Fatal("unionid stored before WeChat sent one")
 	}

@@ -256,7 +256,7 @@ func TestRepeatedFailuresSlowDownThenLockTheAccount(t *testing.T) {
 		b := e.browser()
 		return b.signIn("alice", pw)
 	}
-	p := admin.DefaultSignInPolicy
+	p := admin.DefaultSignInPolicy()
 	for i := 1; i <= p.AccountFree; i++ {
 		if got := attempt("wrong"); got.status != http.StatusUnauthorized {
 			t.Fatalf("failure %d: %d, want 401 (no delay yet)", i, got.status)
@@ -315,7 +315,7 @@ func TestAKnownBrowserIsNotLockedOutByOthersGuesses(t *testing.T) {
 	}
 	known.post("/admin/logout", url.Values{})
 	bob := e.signedIn("bob", models.RoleViewer)
-	p := admin.DefaultSignInPolicy
+	p := admin.DefaultSignInPolicy()
 	// The attacker locks the account for unknown browsers.
 	delay := time.Duration(0)
 	for i := 1; i <= p.AccountLock; i++ {
@@ -363,7 +363,7 @@ func TestAKnownBrowserIsThrottledOnItsOwnFailures(t *testing.T) {
 	e.createAdmin("alice", models.RoleAdmin)
 	known := e.browser()
 	known.signIn("alice", adminPW)
-	p := admin.DefaultSignInPolicy
+	p := admin.DefaultSignInPolicy()
 	for i := 1; i <= p.AccountFree; i++ {
 		if got := known.signIn("alice", "typo"); got.status != http.StatusUnauthorized {
 			t.Fatalf("typo %d: %d", i, got.status)
@@ -388,7 +388,7 @@ func TestUnlockAndAPasswordResetLiftALock(t *testing.T) {
 	e.createAdmin("alice", models.RoleAdmin)
 	lock := func() {
 		t.Helper()
-		for range admin.DefaultSignInPolicy.AccountFree {
+		for range admin.DefaultSignInPolicy().AccountFree {
 			e.browser().signIn("alice", "guess")
 		}
 		if got := e.browser().signIn("alice", adminPW); got.status != http.StatusTooManyRequests {
@@ -425,7 +425,7 @@ func mustURL(s string) *url.URL {
 func TestAnUnknownAccountIsThrottledLikeARealOne(t *testing.T) {
 	t.Parallel()
 	e := newAdminEnv(t)
-	p := admin.DefaultSignInPolicy
+	p := admin.DefaultSignInPolicy()
 	for i := 0; i < p.AccountFree; i++ {
 		e.browser().signIn("nobody", "wrong")
 	}
@@ -438,7 +438,7 @@ func TestOneAddressTryingManyAccountsIsThrottled(t *testing.T) {
 	t.Parallel()
 	e := newAdminEnv(t)
 	e.createAdmin("alice", models.RoleAdmin)
-	p := admin.DefaultSignInPolicy
+	p := admin.DefaultSignInPolicy()
 	for i := 0; i < p.IPFree; i++ {
 		if got := e.browser().signIn("user"+strings.Repeat("x", i+1), "wrong"); got.status != http.StatusUnauthorized {
 			t.Fatalf("spray %d: %d", i, got.status)

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/mpauth/mpauth/models"
+	"github.com/mpauth/mpauth/wechat"
 )
 
 // artifactsDir is where the browser test leaves its screenshots (git-ignored).
@@ -231,7 +232,7 @@ func seedDashboard(e *adminEnv) models.User {
 	uid := target.ID
 	e.addAudit(models.LoginAudit{CreatedAt: now.Add(-5 * time.Minute), Event: models.EventPhoneCode, UserID: &uid, IP: "203.0.113.77", RequestID: "r-phone"})
 	for range 23 {
-		if err := e.store.CountPhoneVerification(context.Background(), dashApp1, now); err != nil {
+		if err := e.store.CountPhoneVerification(context.Background(), dashApp1, wechat.BillingDay(now)); err != nil {
 			e.t.Fatal(err)
 		}
 	}

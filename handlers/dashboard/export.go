@@ -115,7 +115,7 @@ func (a *Handler) streamCSV(c *gin.Context, name string, header []string, run fu
 	start := func() error {
 		h := c.Writer.Header()
 		h.Set("Content-Type", "text/csv; charset=utf-8")
-		h.Set("Content-Disposition", `attachment; filename="`+name+"-"+time.Now().In(admin.DisplayZone).Format("20060102-150405")+`.csv"`)
+		h.Set("Content-Disposition", `attachment; filename="`+name+"-"+time.Now().In(admin.DisplayZone()).Format("20060102-150405")+`.csv"`)
 		c.Status(http.StatusOK)
 		if _, err := c.Writer.WriteString("\ufeff"); err != nil {
 			return err

@@ -61,12 +61,12 @@ func newChart(days []admin.DayStat) chartView {
 	var logins, binds []string
 	for i, d := range days {
 		x := float64(v.Left) + step*float64(i)
-		dot := chartDot{X: x, YLogins: y(d.Logins), YBindings: y(d.Bindings), Day: d.Day.In(admin.DisplayZone).Format("2006-01-02"), Logins: d.Logins, Bindings: d.Bindings}
+		dot := chartDot{X: x, YLogins: y(d.Logins), YBindings: y(d.Bindings), Day: d.Day.In(admin.DisplayZone()).Format("2006-01-02"), Logins: d.Logins, Bindings: d.Bindings}
 		v.Dots = append(v.Dots, dot)
 		logins = append(logins, point(x, dot.YLogins))
 		binds = append(binds, point(x, dot.YBindings))
 		if i%5 == 0 || i == len(days)-1 {
-			v.XTicks = append(v.XTicks, chartTick{Pos: x, Label: d.Day.In(admin.DisplayZone).Format("01-02")})
+			v.XTicks = append(v.XTicks, chartTick{Pos: x, Label: d.Day.In(admin.DisplayZone()).Format("01-02")})
 		}
 	}
 	v.Logins, v.Bindings = strings.Join(logins, " "), strings.Join(binds, " ")

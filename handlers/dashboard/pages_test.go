@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mpauth/mpauth/models"
+	"github.com/mpauth/mpauth/wechat"
 )
 
 // fullNumber matches an unmasked mainland mobile number anywhere in a page.
@@ -457,7 +458,7 @@ func TestOverviewCountsAndChart(t *testing.T) {
 	e.addAudit(models.LoginAudit{CreatedAt: now.Add(-time.Minute), Result: models.ResultFailure, WeChatErrCode: &code, ErrorCode: "risk_blocked"})
 	e.addAudit(models.LoginAudit{CreatedAt: now.Add(-time.Minute), Result: models.ResultFailure, ErrorCode: "invalid_request"})
 	for range 7 {
-		if err := e.store.CountPhoneVerification(t.Context(), dashApp1, now); err != nil {
+		if err := e.store.CountPhoneVerification(t.Context(), dashApp1, wechat.BillingDay(now)); err != nil {
 			t.Fatal(err)
 		}
 	}

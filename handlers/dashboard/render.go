@@ -106,7 +106,7 @@ func (r *renderer) funcs() template.FuncMap {
 		"t":     func(s string, args ...any) string { return fmt.Sprintf(s, args...) },
 		"asset": r.asset,
 		"when":  formatWhen,
-		"day":   func(t time.Time) string { return t.In(admin.DisplayZone).Format("01-02") },
+		"day":   func(t time.Time) string { return t.In(admin.DisplayZone()).Format("01-02") },
 		"num":   formatNumber,
 		"pct":   func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
 		"ago":   formatAge,
@@ -176,7 +176,7 @@ func formatWhen(v any) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.In(admin.DisplayZone).Format("2006-01-02 15:04:05")
+	return t.In(admin.DisplayZone()).Format("2006-01-02 15:04:05")
 }
 
 // formatNumber groups digits by thousands: 1,234,567.

@@ -20,7 +20,7 @@ type Accounts struct {
 	Store  *models.Store
 	Logger *slog.Logger
 	Now    func() time.Time
-	Policy SignInPolicy // zero value: DefaultSignInPolicy
+	Policy SignInPolicy // zero value: DefaultSignInPolicy()
 
 	once    sync.Once
 	known   *signInLane // sign-ins from a browser known to the account, see SignIn

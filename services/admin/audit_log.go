@@ -19,7 +19,7 @@ type LoginAuditQuery struct {
 	ErrorCode     string
 	IP            string
 	UserID        string
-	From          string // YYYY-MM-DDTHH:MM in DisplayZone, inclusive
+	From          string // YYYY-MM-DDTHH:MM in DisplayZone(), inclusive
 	To            string // exclusive
 	After         string
 }
@@ -57,10 +57,10 @@ func (q LoginAuditQuery) filter() (models.LoginAuditFilter, *models.SerialKey, e
 		f.UserID = strings.ToLower(s)
 	}
 	var err error
-	if f.From, err = parseMinute(q.From, "From"); err != nil {
+	if f.From, err = parseMinute(q.From); err != nil {
 		return f, nil, err
 	}
-	if f.To, err = parseMinute(q.To, "To"); err != nil {
+	if f.To, err = parseMinute(q.To); err != nil {
 		return f, nil, err
 	}
 	after, err := decodeSerialKey(q.After)
@@ -130,10 +130,10 @@ func (d *Dashboard) adminAuditFilter(ctx context.Context, q AdminAuditQuery) (mo
 		f.Actions = []string{a}
 	}
 	var err error
-	if f.From, err = parseMinute(q.From, "From"); err != nil {
+	if f.From, err = parseMinute(q.From); err != nil {
 		return f, nil, err
 	}
-	if f.To, err = parseMinute(q.To, "To"); err != nil {
+	if f.To, err = parseMinute(q.To); err != nil {
 		return f, nil, err
 	}
 	after, err := decodeSerialKey(q.After)

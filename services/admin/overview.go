@@ -27,7 +27,7 @@ type Overview struct {
 	ErrCodeSince time.Time
 }
 
-// DayStat is one day of the chart (a day in DisplayZone).
+// DayStat is one day of the chart (a day in DisplayZone()).
 type DayStat struct {
 	Day      time.Time
 	Logins   int64 // successful logins
@@ -100,7 +100,7 @@ func (d *Dashboard) Overview(ctx context.Context, who Principal) (Overview, erro
 			o.Tokens = append(o.Tokens, TokenStat{AppID: app, BrokerState: d.TokenState(app)})
 		}
 	}
-	day := models.BillingDay(now)
+	day := wechat.BillingDay(now)
 	if o.PaidToday, err = d.Store.PhoneVerifications(ctx, day, day); err != nil {
 		return Overview{}, services.StoreError(err)
 	}
@@ -125,7 +125,7 @@ func (d *Dashboard) chartDays(ctx context.Context, today time.Time) ([]DayStat, 
 		}
 	}
 	end := today.AddDate(0, 0, 1)
-	offset := offsetOf(DisplayZone)
+	offset := offsetOf(DisplayZone())
 	logins, err := d.Store.LoginsPerDay(ctx, from, end, offset)
 	if err != nil {
 		return nil, services.StoreError(err)
@@ -164,8 +164,8 @@ func (d *Dashboard) chartDays(ctx context.Context, today time.Time) ([]DayStat, 
 	return days, nil
 }
 
-// dayKey names a day (midnight in DisplayZone, as UTC) as the database does.
-func dayKey(t time.Time) string { return t.In(DisplayZone).Format(time.DateOnly) }
+// dayKey names a day (midnight in DisplayZone(), as UTC) as the database does.
+func dayKey(t time.Time) string { return t.In(DisplayZone()).Format(time.DateOnly) }
 
 func offsetOf(z *time.Location) time.Duration {
 	_, secs := time.Now().In(z).Zone()
@@ -193,10 +193,10 @@ func (d *Dashboard) cacheDay(key string, s DayStat, today time.Time) {
 	}
 }
 
-// startOfDay is midnight of t's day in DisplayZone, in UTC.
+// startOfDay is midnight of t's day in DisplayZone(), in UTC.
 func startOfDay(t time.Time) time.Time {
-	l := t.In(DisplayZone)
-	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, DisplayZone).UTC()
+	l := t.In(DisplayZone())
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, DisplayZone()).UTC()
 }
 
 func yuan(fen int64) string { return fmt.Sprintf("%d.%02d", fen/100, fen%100) }

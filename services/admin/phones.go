@@ -76,10 +76,10 @@ func (q PhoneQuery) filter() (models.PhoneFilter, *models.TimeKey, error) {
 	default:
 		return f, nil, invalid("Unknown source.")
 	}
-	if f.BoundFrom, err = parseDay(q.BoundFrom, "Bound from", false); err != nil {
+	if f.BoundFrom, err = parseDay(q.BoundFrom, false); err != nil {
 		return f, nil, err
 	}
-	if f.BoundTo, err = parseDay(q.BoundTo, "Bound to", true); err != nil {
+	if f.BoundTo, err = parseDay(q.BoundTo, true); err != nil {
 		return f, nil, err
 	}
 	after, err := decodeTimeKey(q.After)

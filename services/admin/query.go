@@ -12,14 +12,15 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/mpauth/mpauth/models"
+	"github.com/mpauth/mpauth/wechat"
 )
 
 // PageSize is the number of rows on one dashboard page.
 const PageSize = 50
 
-// DisplayZone is the dashboard's time zone: China Standard Time, the day
+// DisplayZone() is the dashboard's time zone: China Standard Time, the day
 // WeChat bills by. Dates typed into filters are days in this zone.
-var DisplayZone = time.FixedZone("UTC+8", 8*3600)
+func DisplayZone() *time.Location { return wechat.Beijing() }
 
 // Search kinds: how to read the search box. SearchAuto guesses from the text.
 const (
@@ -130,16 +131,16 @@ func isUUID(s string) bool {
 	return err == nil && len(s) == 36
 }
 
-// parseDay reads a YYYY-MM-DD date as midnight in DisplayZone; end moves it
+// parseDay reads a YYYY-MM-DD date as midnight in DisplayZone(); end moves it
 // to the next midnight, so that a "to" day is included in a half-open range.
-func parseDay(s, field string, end bool) (time.Time, error) {
+func parseDay(s string, end bool) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.ParseInLocation("2006-01-02", s, DisplayZone)
+	t, err := time.ParseInLocation("2006-01-02", s, DisplayZone())
 	if err != nil {
-		return time.Time{}, invalid("%s is not a date (YYYY-MM-DD).", field)
+		return time.Time{}, invalid("Write dates as YYYY-MM-DD, for example 2025-03-01.")
 	}
 	if end {
 		t = t.AddDate(0, 0, 1)
@@ -147,18 +148,18 @@ func parseDay(s, field string, end bool) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// parseMinute reads a datetime-local value (YYYY-MM-DDTHH:MM) in DisplayZone.
-func parseMinute(s, field string) (time.Time, error) {
+// parseMinute reads a datetime-local value (YYYY-MM-DDTHH:MM) in DisplayZone().
+func parseMinute(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Time{}, nil
 	}
 	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, DisplayZone); err == nil {
+		if t, err := time.ParseInLocation(layout, s, DisplayZone()); err == nil {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, invalid("%s is not a date and time.", field)
+	return time.Time{}, invalid("Write times as YYYY-MM-DD HH:MM, for example 2025-03-01 09:30.")
 }
 
 // Cursors are opaque to the browser: base64 of the last row's key.

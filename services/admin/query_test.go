@@ -73,8 +73,8 @@ func TestMasksHideAtLeastFourDigits(t *testing.T) {
 }
 
 func TestFilterDatesAreBeijingDaysAndHalfOpen(t *testing.T) {
-	from, err := parseDay("2025-03-01", "from", false)
-	to, err2 := parseDay("2025-03-01", "to", true)
+	from, err := parseDay("2025-03-01", false)
+	to, err2 := parseDay("2025-03-01", true)
 	if err != nil || err2 != nil {
 		t.Fatal(err, err2)
 	}

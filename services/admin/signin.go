@@ -43,9 +43,11 @@ type SignInPolicy struct {
 	LockFor     time.Duration
 }
 
-// DefaultSignInPolicy: 3 free failures per account, then 1s, 2s, 4s … and a
+// DefaultSignInPolicy is 3 free failures per account, then 1s, 2s, 4s … and a
 // 15-minute lock at 10; per IP 10 free and a lock at 30; counted over an hour.
-var DefaultSignInPolicy = SignInPolicy{
+func DefaultSignInPolicy() SignInPolicy { return defaultSignInPolicy }
+
+var defaultSignInPolicy = SignInPolicy{
 	Window: time.Hour, AccountFree: 3, AccountLock: 10, IPFree: 10, IPLock: 30,
 	FirstDelay: time.Second, LockFor: 15 * time.Minute,
 }
@@ -67,7 +69,7 @@ func (p SignInPolicy) wait(failures []time.Time, free, lock int, now time.Time) 
 
 func (a *Accounts) policy() SignInPolicy {
 	if a.Policy == (SignInPolicy{}) {
-		return DefaultSignInPolicy
+		return defaultSignInPolicy
 	}
 	return a.Policy
 }

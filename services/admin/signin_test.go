@@ -6,7 +6,7 @@ import (
 )
 
 func TestSignInPolicyDoublesTheWaitThenLocks(t *testing.T) {
-	p := DefaultSignInPolicy
+	p := DefaultSignInPolicy()
 	now := time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
 	failures := func(n int) []time.Time { // the newest just now
 		out := make([]time.Time, n)

@@ -74,10 +74,10 @@ func (q UserQuery) filter() (models.UserFilter, *models.TimeKey, error) {
 	default:
 		return f, nil, invalid("Unknown status.")
 	}
-	if f.CreatedFrom, err = parseDay(q.CreatedFrom, "Created from", false); err != nil {
+	if f.CreatedFrom, err = parseDay(q.CreatedFrom, false); err != nil {
 		return f, nil, err
 	}
-	if f.CreatedTo, err = parseDay(q.CreatedTo, "Created to", true); err != nil {
+	if f.CreatedTo, err = parseDay(q.CreatedTo, true); err != nil {
 		return f, nil, err
 	}
 	after, err := decodeTimeKey(q.After)

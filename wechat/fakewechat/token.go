@@ -64,8 +64,6 @@ type forceQuota struct {
 	count int
 }
 
-// beijing is WeChat's day boundary for daily quotas.
-var beijing = time.FixedZone("CST", 8*60*60)
 
 // token is GET /cgi-bin/token. Every call issues a new token; the previous
 // newest one keeps working for tokenOverlap, then dies with 40001. Older
@@ -159,7 +157,7 @@ func (s *Server) spendForceLocked(appid string, now time.Time) *wechatError {
 		q = &forceQuota{}
 		s.forced[appid] = q
 	}
-	day := now.In(beijing).Format(time.DateOnly)
+	day := wechat.BillingDay(now) // WeChat's day boundary for daily quotas
 	if q.day != day {
 		q.day, q.count = day, 0
 	}
