@@ -111,7 +111,6 @@ type browser struct {
 	e      *adminEnv
 	client *http.Client
 	lang   string
-	ip     string
 }
 
 func (e *adminEnv) browser() *browser {

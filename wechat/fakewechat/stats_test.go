@@ -17,11 +17,13 @@ func TestStatsCountCallsAndOutcomes(t *testing.T) {
 	e.code2session(appA, secretA, code) // 40163
 	ev := e.phone(appA, "alice", "13800138000")
 	e.classicToken(appA, secretA)
-	token := e.stableToken(appA, secretA, false).AccessToken
-	e.stableToken(appA, secretA, false) // same token, nothing issued
+	first := e.stableToken(appA, secretA, false).AccessToken
+	if again := e.stableToken(appA, secretA, false).AccessToken; again != first {
+		t.Fatal("a second stable_token call issued another token") // nothing issued
+	}
 	e.clock.Advance(time.Minute)
 	e.stableToken(appA, secretA, true)
-	token = e.stableToken(appA, secretA, false).AccessToken
+	token := e.stableToken(appA, secretA, false).AccessToken
 	e.phoneNumber(token, ev.Code)
 	e.phoneNumber(token, ev.Code) // 40029
 	s := e.session(appA, secretA, "alice")
