@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/mpauth/mpauth/models"
+	"github.com/mpauth/mpauth/services"
 	"github.com/mpauth/mpauth/services/admin"
 )
 
@@ -43,7 +44,7 @@ func runAdmin(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer closeStore()
-	admins := &admin.Accounts{Store: store}
+	admins := admin.NewAccounts(services.Deps{Store: store}, admin.SignInPolicy{})
 	switch sub {
 	case "create":
 		pw, err := readNewPassword(e, "Password for "+*username)

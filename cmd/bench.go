@@ -18,6 +18,7 @@ import (
 	"github.com/mpauth/mpauth/config"
 	"github.com/mpauth/mpauth/models"
 	"github.com/mpauth/mpauth/seed"
+	"github.com/mpauth/mpauth/services"
 	"github.com/mpauth/mpauth/services/admin"
 	"github.com/mpauth/mpauth/wechat/fakewechat"
 )
@@ -265,7 +266,7 @@ func addCPU(total, round *bench.CPUShare) *bench.CPUShare {
 // benchAccount creates a dashboard account for this run through the
 // services, as `mpauth admin create` would.
 func benchAccount(ctx context.Context, cfg config.Config, role string) (bench.AdminAccount, error) {
-	store, closeStore, err := openStore(ctx, cfg)
+	store, closeStore, err := openStore(ctx, cfg, time.Now)
 	if err != nil {
 		return bench.AdminAccount{}, err
 	}
@@ -273,7 +274,7 @@ func benchAccount(ctx context.Context, cfg config.Config, role string) (bench.Ad
 	suffix := make([]byte, 4)
 	rand.Read(suffix)
 	acct := bench.AdminAccount{Username: "bench-" + hex.EncodeToString(suffix), Password: admin.RandomPassword()}
-	if _, err := (&admin.Accounts{Store: store}).CreateAdmin(ctx, acct.Username, acct.Password, role, admin.CLIActor); err != nil {
+	if _, err := admin.NewAccounts(services.Deps{Store: store}, admin.SignInPolicy{}).CreateAdmin(ctx, acct.Username, acct.Password, role, admin.CLIActor); err != nil {
 		return acct, fmt.Errorf("create an admin account: %w", err)
 	}
 	return acct, nil

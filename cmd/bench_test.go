@@ -44,7 +44,7 @@ func benchServer(t *testing.T, extra ...string) (url string, getenv func(string)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	a, err := buildApp(ctx, cfg, dbtest.Open(t, target, nil), slog.New(slog.DiscardHandler))
+	a, err := buildApp(ctx, cfg, dbtest.Open(t, target, nil), slog.New(slog.DiscardHandler), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestBenchDrivesARunningServerAndReportsTheFloorRatio(t *testing.T) {
 			t.Fatalf("bench export: %v\n%s", err, out.String())
 		}
 		cfg, _ := config.Load(getenv)
-		store, closeStore, err := openStore(context.Background(), cfg)
+		store, closeStore, err := openStore(context.Background(), cfg, time.Now)
 		if err != nil {
 			t.Fatal(err)
 		}

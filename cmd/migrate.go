@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/mpauth/mpauth/config"
 	"github.com/mpauth/mpauth/migrations"
@@ -19,7 +20,7 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
-	store, closeStore, err := openStore(ctx, cfg)
+	store, closeStore, err := openStore(ctx, cfg, time.Now)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	logger := logging.New(e.stderr, cfg.Production(), cfg.LogLevel)
 
-	store, closeStore, err := openStore(ctx, cfg)
+	// The one clock of the process, handed to everything that tells time.
+	clock := time.Now
+	store, closeStore, err := openStore(ctx, cfg, clock)
 	if err != nil {
 		return err
 	}
@@ -62,7 +64,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s (MPAUTH_ADDR): %w", cfg.Addr, err)
 	}
-	app, err := buildApp(ctx, cfg, store, logger)
+	app, err := buildApp(ctx, cfg, store, logger, clock)
 	if err != nil {
 		ln.Close()
 		return err
@@ -138,7 +140,10 @@ func (a *app) close() {
 
 // buildApp wires every dependency: the WeChat client (real or the in-process
 // fake in demo mode), the token broker, the services and the HTTP layer.
-func buildApp(ctx context.Context, cfg config.Config, store *models.Store, logger *slog.Logger) (*app, error) {
+//
+// clock is the one clock of the process: the store, the WeChat client, the
+// token broker and every service read time from it.
+func buildApp(ctx context.Context, cfg config.Config, store *models.Store, logger *slog.Logger, clock func() time.Time) (*app, error) {
 	reg := prometheus.NewRegistry()
 	a := &app{registry: reg}
 	sqlDB, err := store.SQLDB()
@@ -154,7 +159,7 @@ func buildApp(ctx context.Context, cfg config.Config, store *models.Store, logge
 		// The fake listens on its own loopback port so that the real client
 		// reaches it over real HTTP, and keeps answering while the main server
 		// drains in-flight requests at shutdown.
-		fake = fakewechat.New(fakewechat.Options{Logger: logger.With("component", "fakewechat")})
+		fake = fakewechat.New(fakewechat.Options{Logger: logger.With("component", "fakewechat"), Now: clock})
 		fln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return nil, fmt.Errorf("demo mode: start the fake WeChat: %w", err)
@@ -184,30 +189,32 @@ func buildApp(ctx context.Context, cfg config.Config, store *models.Store, logge
 		Secrets: &services.AppSecrets{Store: store},
 		Logger:  logger.With("component", "wechat"),
 		Metrics: wxMetrics,
+		Now:     clock,
 	}
 	broker := &wechat.Broker{
 		Store:   &services.TokenStore{Store: store},
 		Fetcher: client,
 		Metrics: wxMetrics,
 		Logger:  logger.With("component", "token_broker"),
+		Now:     clock,
 	}
 	client.Tokens = broker
 
-	auth := &services.Auth{
-		Store: store, WeChat: client, Logger: logger, TokenTTL: cfg.TokenTTL, DefaultAppID: appID,
-		LoginPerIP: services.NewLimiter(limit(cfg.LoginPerIP)),
-	}
-	phones := &services.Phones{
-		Store: store, WeChat: client, Logger: logger, Metrics: wxMetrics,
+	deps := services.Deps{Store: store, WeChat: client, Logger: logger, Now: clock}
+	auth := services.NewAuth(deps, services.AuthConfig{
+		TokenTTL: cfg.TokenTTL, DefaultAppID: appID, LoginPerIP: services.NewLimiter(limit(cfg.LoginPerIP)),
+	})
+	phones := services.NewPhones(deps, services.PhonesConfig{
+		Metrics:        wxMetrics,
 		PerUser:        &services.SharedLimiter{Store: store, Name: "phone_per_user", Limit: limit(cfg.PhonePerUser)},
 		PerIP:          services.NewLimiter(limit(cfg.PhonePerIP)),
 		LegacyDisabled: !cfg.LegacyPhone,
-	}
-	janitor := &services.Janitor{Store: store, Logger: logger.With("component", "janitor")}
+	})
+	janitor := services.NewJanitor(with(deps, logger, "janitor"), time.Minute)
 	janitorCtx, stopJanitor := context.WithCancel(context.WithoutCancel(ctx))
 	go janitor.Run(janitorCtx)
 	a.closers = append(a.closers, stopJanitor)
-	admins := &admin.Accounts{Store: store, Logger: logger.With("component", "admin")}
+	admins := admin.NewAccounts(with(deps, logger, "admin"), admin.SignInPolicy{})
 	if cfg.DemoMode() {
 		notice, err := demoAdmin(ctx, admins)
 		if err != nil {
@@ -217,7 +224,7 @@ func buildApp(ctx context.Context, cfg config.Config, store *models.Store, logge
 			a.notices = append(a.notices, notice)
 		}
 	}
-	deps := handlers.Deps{
+	server := handlers.Deps{
 		Logger:         logger,
 		Registry:       reg,
 		Ready:          func(ctx context.Context) error { return ready(ctx, store) },
@@ -228,13 +235,13 @@ func buildApp(ctx context.Context, cfg config.Config, store *models.Store, logge
 		Auth:           auth,
 		Phones:         phones,
 		Accounts:       admins,
-		Sessions:       &admin.Sessions{Store: store, IdleTimeout: cfg.AdminIdleTimeout, MaxAge: cfg.AdminMaxAge},
-		Dashboard:      &admin.Dashboard{Store: store, Logger: logger.With("component", "dashboard"), TokenState: broker.State},
+		Sessions:       admin.NewSessions(deps, cfg.AdminIdleTimeout, cfg.AdminMaxAge),
+		Dashboard:      admin.NewDashboard(with(deps, logger, "dashboard"), broker.State),
 	}
 	if fake != nil {
-		deps.FakeWeChat, deps.DemoAppID = fake, appID
+		server.FakeWeChat, server.DemoAppID = fake, appID
 	}
-	h, err := handlers.NewServer(deps)
+	h, err := handlers.NewServer(server)
 	if err != nil {
 		return nil, err
 	}
@@ -251,6 +258,12 @@ func ready(ctx context.Context, store *models.Store) error {
 		return err
 	}
 	return migrations.Current(ctx, sqlDB, string(store.Dialect()))
+}
+
+// with is d with its logger naming a component.
+func with(d services.Deps, logger *slog.Logger, component string) services.Deps {
+	d.Logger = logger.With("component", component)
+	return d
 }
 
 func limit(r config.Rate) services.Limit {

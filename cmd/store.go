@@ -13,9 +13,9 @@ import (
 	"github.com/mpauth/mpauth/models"
 )
 
-// openStore opens the configured database with the configured keys. It does
-// not migrate: serve and `migrate up` decide that.
-func openStore(ctx context.Context, cfg config.Config) (*models.Store, func(), error) {
+// openStore opens the configured database with the configured keys, on a
+// clock. It does not migrate: serve and `migrate up` decide that.
+func openStore(ctx context.Context, cfg config.Config, clock func() time.Time) (*models.Store, func(), error) {
 	keys := cfg.SecretKeys
 	if len(keys) == 0 {
 		var err error
@@ -40,7 +40,7 @@ func openStore(ctx context.Context, cfg config.Config) (*models.Store, func(), e
 	if err != nil {
 		return nil, nil, err
 	}
-	store := models.NewStore(db, dialect, keyring, time.Now)
+	store := models.NewStore(db, dialect, keyring, clock)
 	closeFn := func() {
 		if sqlDB, err := db.DB(); err == nil {
 			sqlDB.Close()
@@ -74,7 +74,7 @@ func openMigrated(ctx context.Context, e env) (config.Config, *models.Store, fun
 	if err != nil {
 		return cfg, nil, nil, fmt.Errorf("configuration:\n%w", err)
 	}
-	store, closeStore, err := openStore(ctx, cfg)
+	store, closeStore, err := openStore(ctx, cfg, time.Now)
 	if err != nil {
 		return cfg, nil, nil, err
 	}

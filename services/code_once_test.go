@@ -47,8 +47,9 @@ func newTwoInstances(t *testing.T) *twoInstances {
 		client := &wechat.Client{BaseURL: srv.URL, Secrets: &AppSecrets{Store: store}, Now: clk.Now,
 			Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }}
 		client.Tokens = &wechat.Broker{Store: &TokenStore{Store: store}, Fetcher: client, Now: clk.Now}
-		e.auth[i] = &Auth{Store: store, WeChat: client, Now: clk.Now, DefaultAppID: fakewechat.DemoAppID}
-		e.phones[i] = &Phones{Store: store, WeChat: client, Now: clk.Now}
+		deps := Deps{Store: store, WeChat: client, Now: clk.Now}
+		e.auth[i] = NewAuth(deps, AuthConfig{DefaultAppID: fakewechat.DemoAppID})
+		e.phones[i] = NewPhones(deps, PhonesConfig{})
 	}
 	return e
 }
@@ -229,7 +230,7 @@ func TestTheJanitorForgetsOnlyWhatNoLongerCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.clock.Advance(time.Second)
-	j := &Janitor{Store: e.store, Now: e.clock.Now}
+	j := NewJanitor(Deps{Store: e.store, Now: e.clock.Now}, 0)
 	if err := j.Sweep(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package services
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -14,19 +15,21 @@ import (
 // outside their window, and rate-limit buckets that are full again. Every
 // instance runs one; the deletes are idempotent, so they need no leader.
 type Janitor struct {
-	Store  *models.Store
-	Logger *slog.Logger
-	Now    func() time.Time
-	Every  time.Duration // default one minute
+	store *models.Store
+	log   *slog.Logger
+	clock func() time.Time
+	every time.Duration
 }
 
-// Run sweeps every Every until ctx ends.
+// NewJanitor builds a janitor that sweeps every so often (default a minute).
+func NewJanitor(d Deps, every time.Duration) *Janitor {
+	d = d.Filled()
+	return &Janitor{store: d.Store, log: d.Logger, clock: d.Now, every: cmp.Or(every, time.Minute)}
+}
+
+// Run sweeps until ctx ends.
 func (j *Janitor) Run(ctx context.Context) {
-	every := j.Every
-	if every <= 0 {
-		every = time.Minute
-	}
-	t := time.NewTicker(every)
+	t := time.NewTicker(j.every)
 	defer t.Stop()
 	for {
 		select {
@@ -34,7 +37,7 @@ func (j *Janitor) Run(ctx context.Context) {
 			return
 		case <-t.C:
 			if err := j.Sweep(ctx); err != nil && ctx.Err() == nil {
-				j.Logger.WarnContext(ctx, "janitor sweep", "err", err.Error())
+				j.log.WarnContext(ctx, "janitor sweep", "err", err.Error())
 			}
 		}
 	}
@@ -42,12 +45,9 @@ func (j *Janitor) Run(ctx context.Context) {
 
 // Sweep deletes once what is no longer needed at now.
 func (j *Janitor) Sweep(ctx context.Context) error {
-	now := time.Now().UTC()
-	if j.Now != nil {
-		now = j.Now().UTC()
-	}
-	_, err1 := j.Store.DeleteCodeClaimsBefore(ctx, now.Add(-ClaimTTL))
-	_, err2 := j.Store.DeleteLegacyPhoneFailuresBefore(ctx, now.Add(-legacyWindow))
-	_, err3 := j.Store.DeleteFullRateLimits(ctx, now)
+	now := j.clock().UTC()
+	_, err1 := j.store.DeleteCodeClaimsBefore(ctx, now.Add(-ClaimTTL))
+	_, err2 := j.store.DeleteLegacyPhoneFailuresBefore(ctx, now.Add(-legacyWindow))
+	_, err3 := j.store.DeleteFullRateLimits(ctx, now)
 	return errors.Join(err1, err2, err3)
 }

@@ -1,6 +1,7 @@
 package services
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,15 +21,31 @@ type WeChat interface {
 
 // Auth runs login, logout and token checks.
 type Auth struct {
-	Store        *models.Store
-	WeChat       WeChat
-	Logger       *slog.Logger
-	Now          func() time.Time
-	TokenTTL     time.Duration // sliding; default 7 days
-	DefaultAppID string        // used when a login names no appid
-	LoginPerIP   *Limiter
+	store      *models.Store
+	wechat     WeChat
+	log        *slog.Logger
+	clock      func() time.Time
+	tokenTTL   time.Duration // sliding
+	defaultApp string        // used when a login names no appid
+	loginPerIP *Limiter
 
 	codes exchangeOnce // one WeChat exchange per code, for the deployment
+}
+
+// AuthConfig are the login's settings.
+type AuthConfig struct {
+	TokenTTL     time.Duration // sliding; default 7 days
+	DefaultAppID string        // used when a login names no appid
+	LoginPerIP   *Limiter      // nil: no limit
+}
+
+// NewAuth builds the login flow.
+func NewAuth(d Deps, c AuthConfig) *Auth {
+	d = d.Filled()
+	return &Auth{
+		store: d.Store, wechat: d.WeChat, log: d.Logger, clock: d.Now,
+		tokenTTL: cmp.Or(c.TokenTTL, 7*24*time.Hour), defaultApp: c.DefaultAppID, loginPerIP: c.LoginPerIP,
+	}
 }
 
 // LoginInput is a login request.
@@ -60,21 +77,21 @@ func (a *Auth) Login(ctx context.Context, in LoginInput) (LoginResult, error) {
 	if err := validCode(in.Code); err != nil {
 		return LoginResult{}, err
 	}
-	if ok, wait := a.LoginPerIP.Allow(IPBucket(in.Meta.IP), a.now()); !ok {
+	if ok, wait := a.loginPerIP.Allow(IPBucket(in.Meta.IP), a.now()); !ok {
 		err := &Error{Code: CodeRateLimited, Message: "Too many login attempts; try again later.", RetryAfter: wait}
-		writeFailureAudit(ctx, a.Store, a.logger(), auditRow(models.EventLogin, appID, "", in.Meta, err))
+		writeFailureAudit(ctx, a.store, a.log, auditRow(models.EventLogin, appID, "", in.Meta, err))
 		return LoginResult{}, err
 	}
 	// The token is made before the code is claimed, and stored (sealed) with
 	// the claim: a duplicate on any instance finds the same login as soon as
 	// its session exists, and the login itself writes nothing more for it.
 	token, tokenHash := newLoginToken()
-	expires := a.now().Add(a.tokenTTL())
+	expires := a.now().Add(a.tokenTTL)
 	stored, err := json.Marshal(loginAnswer{Token: token, ExpiresAt: expires})
 	if err != nil {
 		return LoginResult{}, err
 	}
-	c, err := a.codes.do(ctx, a.Store, a.logger(), codeHash("login", appID, in.Code), a.now, codeExchange{
+	c, err := a.codes.do(ctx, a.store, a.log, codeHash("login", appID, in.Code), a.now, codeExchange{
 		answer: stored,
 		run: func(ctx context.Context) (string, []byte, error) {
 			res, err := a.login(ctx, appID, in, token, tokenHash, expires)
@@ -116,7 +133,7 @@ func (a *Auth) settleLogin(ctx context.Context, cl models.CodeClaim) (claimed, b
 	if err := json.Unmarshal(cl.Result, &ans); err != nil {
 		return claimed{}, false, &Error{Code: CodeInternal, Message: "Something went wrong on our side; try again later.", Cause: err}
 	}
-	st, err := a.Store.SessionStateByHash(ctx, HashToken(ans.Token), a.now())
+	st, err := a.store.SessionStateByHash(ctx, HashToken(ans.Token), a.now())
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		return claimed{}, false, nil // not written yet
@@ -127,7 +144,7 @@ func (a *Auth) settleLogin(ctx context.Context, cl models.CodeClaim) (claimed, b
 	case st.UserStatus == models.UserBlocked:
 		return claimed{}, false, &Error{Code: CodeUserBlocked, Message: blockedMessage}
 	}
-	_, err = a.Store.GetPhoneBinding(ctx, st.UserID)
+	_, err = a.store.GetPhoneBinding(ctx, st.UserID)
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return claimed{}, false, StoreError(err)
 	}
@@ -144,10 +161,10 @@ var errCodeLoginEnded = &Error{
 // login makes the one exchange of a claimed code and writes the login with
 // the token made for it.
 func (a *Auth) login(ctx context.Context, appID string, in LoginInput, token string, tokenHash []byte, expires time.Time) (LoginResult, error) {
-	sess, err := a.WeChat.Code2Session(ctx, appID, in.Code)
+	sess, err := a.wechat.Code2Session(ctx, appID, in.Code)
 	if err != nil {
 		err = loginError(err)
-		writeFailureAudit(ctx, a.Store, a.logger(), auditRow(models.EventLogin, appID, "", in.Meta, err))
+		writeFailureAudit(ctx, a.store, a.log, auditRow(models.EventLogin, appID, "", in.Meta, err))
 		return LoginResult{}, err
 	}
 	tok := newToken{token, tokenHash, expires}
@@ -167,7 +184,7 @@ func (a *Auth) login(ctx context.Context, appID string, in LoginInput, token str
 		if !errors.As(err, &se) {
 			err = StoreError(err)
 		}
-		writeFailureAudit(ctx, a.Store, a.logger(), auditRow(models.EventLogin, appID, userIDOf(err), in.Meta, err))
+		writeFailureAudit(ctx, a.store, a.log, auditRow(models.EventLogin, appID, userIDOf(err), in.Meta, err))
 		return LoginResult{}, err
 	}
 	return res, nil
@@ -185,10 +202,10 @@ type newToken struct {
 // the transaction below takes 8). done is false when the path does not
 // apply (a first login, a blocked user, SQLite); nothing was written then.
 func (a *Auth) returningLogin(ctx context.Context, appID string, sess wechat.Session, m Meta, tok newToken) (res LoginResult, done bool, err error) {
-	if !a.Store.WritesInOneStatement() {
+	if !a.store.WritesInOneStatement() {
 		return res, false, nil
 	}
-	found, ok, err := a.Store.RecordReturningLogin(ctx, models.ReturningLogin{
+	found, ok, err := a.store.RecordReturningLogin(ctx, models.ReturningLogin{
 		AppID: appID, OpenID: sess.OpenID, UnionID: sess.UnionID, SessionKey: sess.SessionKey.Reveal(), At: a.now(),
 		Session: models.LoginSession{
 			TokenHash: tok.hash, ExpiresAt: tok.expires,
@@ -211,7 +228,7 @@ const blockedMessage = "This account has been blocked. Contact support if you th
 func (a *Auth) persistLogin(ctx context.Context, appID string, sess wechat.Session, m Meta, tok newToken) (LoginResult, error) {
 	now := a.now()
 	var res LoginResult
-	err := a.Store.WithTx(ctx, func(tx *models.Store) error {
+	err := a.store.WithTx(ctx, func(tx *models.Store) error {
 		ident, err := tx.TouchIdentity(ctx, appID, sess.OpenID, sess.UnionID, now)
 		if errors.Is(err, models.ErrNotFound) {
 			ident, res.IsNew, err = a.newIdentity(ctx, tx, appID, sess, now)
@@ -312,18 +329,18 @@ func StoreError(err error) error {
 
 func (a *Auth) resolveApp(ctx context.Context, appID string) (string, error) {
 	if appID == "" {
-		if a.DefaultAppID == "" {
+		if a.defaultApp == "" {
 			return "", &Error{Code: CodeInvalidRequest, Message: "This server serves several mini programs: send \"appid\" with the login."}
 		}
-		return a.DefaultAppID, nil
+		return a.defaultApp, nil
 	}
 	if len(appID) > 64 {
 		return "", &Error{Code: CodeInvalidRequest, Message: "\"appid\" is not a mini program this server serves."}
 	}
-	if appID == a.DefaultAppID {
+	if appID == a.defaultApp {
 		return appID, nil
 	}
-	if _, err := a.Store.GetApp(ctx, appID); err != nil {
+	if _, err := a.store.GetApp(ctx, appID); err != nil {
 		if errors.Is(err, models.ErrNotFound) {
 			return "", &Error{Code: CodeInvalidRequest, Message: "\"appid\" is not a mini program this server serves."}
 		}
@@ -349,23 +366,4 @@ func validCode(code string) error {
 	return nil
 }
 
-func (a *Auth) now() time.Time {
-	if a.Now != nil {
-		return a.Now().UTC()
-	}
-	return time.Now().UTC()
-}
-
-func (a *Auth) tokenTTL() time.Duration {
-	if a.TokenTTL > 0 {
-		return a.TokenTTL
-	}
-	return 7 * 24 * time.Hour
-}
-
-func (a *Auth) logger() *slog.Logger {
-	if a.Logger != nil {
-		return a.Logger
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func (a *Auth) now() time.Time { return a.clock().UTC() }

@@ -40,7 +40,7 @@ func BenchmarkLogin(b *testing.B) {
 				HTTP:    &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}},
 				Secrets: &services.AppSecrets{Store: store},
 			}
-			auth := &services.Auth{Store: store, WeChat: client, DefaultAppID: fakewechat.DemoAppID}
+			auth := services.NewAuth(services.Deps{Store: store, WeChat: client}, services.AuthConfig{DefaultAppID: fakewechat.DemoAppID})
 
 			// Returning users: a pool of users who logged in once before the timer.
 			const pool = 1000

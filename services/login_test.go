@@ -25,7 +25,7 @@ func TestLoginDuringDatabaseOutageIsServiceUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	client := &wechat.Client{BaseURL: srv.URL, Secrets: &services.AppSecrets{Store: store}}
-	auth := &services.Auth{Store: store, WeChat: client, DefaultAppID: fakewechat.DemoAppID}
+	auth := services.NewAuth(services.Deps{Store: store, WeChat: client}, services.AuthConfig{DefaultAppID: fakewechat.DemoAppID})
 
 	code, err := fake.DeviceLogin(fakewechat.DemoAppID, "u1", false)
 	if err != nil {

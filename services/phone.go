@@ -16,11 +16,22 @@ import (
 // encryptedData. Its limits matter: WeChat bills each successful code
 // exchange once the free quota is spent.
 type Phones struct {
-	Store     *models.Store
-	WeChat    WeChat
-	Logger    *slog.Logger
-	Metrics   *wechat.Metrics
-	Now       func() time.Time
+	store          *models.Store
+	wechat         WeChat
+	log            *slog.Logger
+	clock          func() time.Time
+	metrics        *wechat.Metrics
+	watermark      wechat.WatermarkWindow
+	perUser        *SharedLimiter
+	perIP          *Limiter
+	legacyDisabled bool
+
+	codes exchangeOnce // one WeChat exchange per phone code, for the deployment
+}
+
+// PhonesConfig are the phone binding's settings.
+type PhonesConfig struct {
+	Metrics   *wechat.Metrics // nil: none
 	Watermark wechat.WatermarkWindow
 	// PerUser limits paid calls (and legacy decryptions) per user, for the
 	// whole deployment: WeChat bills each.
@@ -28,8 +39,15 @@ type Phones struct {
 	PerIP   *Limiter // per instance: a flood guard, see README
 	// LegacyDisabled refuses legacy encryptedData (MPAUTH_LEGACY_PHONE=off).
 	LegacyDisabled bool
+}
 
-	codes exchangeOnce // one WeChat exchange per phone code, for the deployment
+// NewPhones builds the phone binding.
+func NewPhones(d Deps, c PhonesConfig) *Phones {
+	d = d.Filled()
+	return &Phones{
+		store: d.Store, wechat: d.WeChat, log: d.Logger, clock: d.Now,
+		metrics: c.Metrics, watermark: c.Watermark, perUser: c.PerUser, perIP: c.PerIP, legacyDisabled: c.LegacyDisabled,
+	}
 }
 
 // The legacy flow's failure budget per (app, openid): whatever the cause,
@@ -64,16 +82,16 @@ func (p *Phones) BindByCode(ctx context.Context, who Principal, code string, m M
 	if err := validCode(code); err != nil {
 		return MaskedPhone{}, err
 	}
-	if ok, wait := p.PerIP.Allow(IPBucket(m.IP), p.now()); !ok {
+	if ok, wait := p.perIP.Allow(IPBucket(m.IP), p.now()); !ok {
 		err := &Error{Code: CodeRateLimited, Message: "Too many phone number requests; try again later.", RetryAfter: wait}
-		writeFailureAudit(ctx, p.Store, p.logger(), auditRow(models.EventPhoneCode, who.AppID, who.UserID, m, err))
+		writeFailureAudit(ctx, p.store, p.log, auditRow(models.EventPhoneCode, who.AppID, who.UserID, m, err))
 		return MaskedPhone{}, err
 	}
 	// The claim is the user's: WeChat refuses a code issued to someone else
 	// (we send the openid), and such an attempt must not spoil the code for
 	// the user it was issued to.
 	claim := codeHash("phone", who.AppID+"\x00"+who.UserID, code)
-	c, err := p.codes.do(ctx, p.Store, p.logger(), claim, p.now, codeExchange{run: func(ctx context.Context) (string, []byte, error) {
+	c, err := p.codes.do(ctx, p.store, p.log, claim, p.now, codeExchange{run: func(ctx context.Context) (string, []byte, error) {
 		mp, err := p.exchangeAndBind(ctx, who, code, m)
 		if err != nil {
 			return "", nil, err
@@ -87,7 +105,7 @@ func (p *Phones) BindByCode(ctx context.Context, who Principal, code string, m M
 	var mp MaskedPhone
 	used := func(why string) (MaskedPhone, error) {
 		err := &Error{Code: CodeInvalidCode, Message: "The phone code is invalid or expired; ask the user to tap the button again.", Cause: errors.New(why)}
-		writeFailureAudit(ctx, p.Store, p.logger(), auditRow(models.EventPhoneCode, who.AppID, who.UserID, m, err))
+		writeFailureAudit(ctx, p.store, p.log, auditRow(models.EventPhoneCode, who.AppID, who.UserID, m, err))
 		return MaskedPhone{}, err
 	}
 	if c.userID != who.UserID || json.Unmarshal(c.result, &mp) != nil {
@@ -96,7 +114,7 @@ func (p *Phones) BindByCode(ctx context.Context, who Principal, code string, m M
 	if c.duplicate {
 		// Another request's binding, perhaps minutes ago: it answers only
 		// while it is still the user's number.
-		pb, err := p.Store.GetPhoneBinding(ctx, who.UserID)
+		pb, err := p.store.GetPhoneBinding(ctx, who.UserID)
 		if errors.Is(err, models.ErrNotFound) {
 			return used("phone code's binding has ended since")
 		}
@@ -114,27 +132,27 @@ func (p *Phones) BindByCode(ctx context.Context, who Principal, code string, m M
 // limit, WeChat, the billing count, the watermark and the binding.
 func (p *Phones) exchangeAndBind(ctx context.Context, who Principal, code string, m Meta) (MaskedPhone, error) {
 	fail := func(err error) (MaskedPhone, error) {
-		writeFailureAudit(ctx, p.Store, p.logger(), auditRow(models.EventPhoneCode, who.AppID, who.UserID, m, err))
+		writeFailureAudit(ctx, p.store, p.log, auditRow(models.EventPhoneCode, who.AppID, who.UserID, m, err))
 		return MaskedPhone{}, err
 	}
 	if err := p.allowPaid(ctx, who); err != nil {
 		return fail(err)
 	}
 	// WeChat checks that the code was issued to this user.
-	ident, err := p.Store.IdentityByID(ctx, who.IdentityID)
+	ident, err := p.store.IdentityByID(ctx, who.IdentityID)
 	if err != nil {
 		return fail(StoreError(err))
 	}
-	info, err := p.WeChat.PhoneNumber(ctx, who.AppID, code, ident.OpenID)
+	info, err := p.wechat.PhoneNumber(ctx, who.AppID, code, ident.OpenID)
 	if err != nil {
 		return fail(phoneCodeError(err))
 	}
 	now := p.now()
 	// WeChat bills the exchange, whatever we decide next.
-	if err := p.Store.CountPhoneVerification(ctx, who.AppID, wechat.BillingDay(now)); err != nil {
-		p.logger().ErrorContext(ctx, "count phone verification", "err", err.Error())
+	if err := p.store.CountPhoneVerification(ctx, who.AppID, wechat.BillingDay(now)); err != nil {
+		p.log.ErrorContext(ctx, "count phone verification", "err", err.Error())
 	}
-	if err := wechat.CheckWatermark(info.Watermark, who.AppID, now, p.Watermark); err != nil {
+	if err := wechat.CheckWatermark(info.Watermark, who.AppID, now, p.watermark); err != nil {
 		return fail(&Error{Code: CodeInvalidCode, Message: "The phone code was not issued for this mini program; tap the button again.", Cause: err})
 	}
 	return p.bind(ctx, who, info, models.PhoneSourceCode, models.EventPhoneCode, m)
@@ -150,23 +168,23 @@ func (p *Phones) exchangeAndBind(ctx context.Context, who Principal, code string
 // gets more than the budget's failed decryptions.
 func (p *Phones) BindByEncryptedData(ctx context.Context, who Principal, encryptedData, iv string, m Meta) (MaskedPhone, error) {
 	fail := func(err error) (MaskedPhone, error) {
-		writeFailureAudit(ctx, p.Store, p.logger(), auditRow(models.EventPhoneEncrypted, who.AppID, who.UserID, m, err))
+		writeFailureAudit(ctx, p.store, p.log, auditRow(models.EventPhoneEncrypted, who.AppID, who.UserID, m, err))
 		return MaskedPhone{}, err
 	}
-	if p.LegacyDisabled {
+	if p.legacyDisabled {
 		return MaskedPhone{}, errLegacyDisabled
 	}
 	if len(encryptedData) > 8192 || len(iv) > 64 {
 		return MaskedPhone{}, &Error{Code: CodeInvalidRequest, Message: "\"encryptedData\" or \"iv\" is too long to be WeChat open data."}
 	}
-	if ok, wait := p.PerIP.Allow(IPBucket(m.IP), p.now()); !ok {
+	if ok, wait := p.perIP.Allow(IPBucket(m.IP), p.now()); !ok {
 		return fail(&Error{Code: CodeRateLimited, Message: "Too many phone number requests; try again later.", RetryAfter: wait})
 	}
 	if err := p.allowPaid(ctx, who); err != nil {
 		return fail(err)
 	}
 	now := p.now()
-	attempt, ok, oldest, err := p.Store.TakeLegacyPhoneAttempt(context.WithoutCancel(ctx), who.IdentityID, now, now.Add(-legacyWindow), legacyMaxFailures)
+	attempt, ok, oldest, err := p.store.TakeLegacyPhoneAttempt(context.WithoutCancel(ctx), who.IdentityID, now, now.Add(-legacyWindow), legacyMaxFailures)
 	if errors.Is(err, models.ErrNotFound) {
 		return fail(errUnauthorized)
 	}
@@ -181,7 +199,7 @@ func (p *Phones) BindByEncryptedData(ctx context.Context, who Principal, encrypt
 			Cause:      fmt.Errorf("legacy decryption budget spent: %d failures in %s", legacyMaxFailures, legacyWindow),
 		})
 	}
-	keys, err := p.Store.LoadSessionKeys(ctx, who.IdentityID)
+	keys, err := p.store.LoadSessionKeys(ctx, who.IdentityID)
 	if errors.Is(err, models.ErrNotFound) {
 		return fail(withCause(errDecryptFailed, errors.New("no session key stored for this identity")))
 	}
@@ -192,11 +210,11 @@ func (p *Phones) BindByEncryptedData(ctx context.Context, who Principal, encrypt
 	if derr != nil {
 		return fail(withCause(errDecryptFailed, derr))
 	}
-	if err := p.Store.ForgiveLegacyPhoneAttempt(context.WithoutCancel(ctx), attempt); err != nil {
-		p.logger().WarnContext(ctx, "forgive a successful legacy phone attempt", "err", err.Error())
+	if err := p.store.ForgiveLegacyPhoneAttempt(context.WithoutCancel(ctx), attempt); err != nil {
+		p.log.WarnContext(ctx, "forgive a successful legacy phone attempt", "err", err.Error())
 	}
 	if used == "previous" {
-		p.logger().InfoContext(ctx, "phone decrypted with the previous session key", "request_id", m.RequestID)
+		p.log.InfoContext(ctx, "phone decrypted with the previous session key", "request_id", m.RequestID)
 	}
 	return p.bind(ctx, who, info, models.PhoneSourceEncrypted, models.EventPhoneEncrypted, m)
 }
@@ -208,9 +226,9 @@ func (p *Phones) decrypt(keys models.SessionKeys, data, iv, appID string, now ti
 	try := func(key string) (wechat.PhoneInfo, error) {
 		info, err := wechat.DecryptPhone(wechat.SessionKey(key), data, iv)
 		if err == nil {
-			err = wechat.CheckWatermark(info.Watermark, appID, now, p.Watermark)
+			err = wechat.CheckWatermark(info.Watermark, appID, now, p.watermark)
 		}
-		p.Metrics.ObserveDecrypt(err)
+		p.metrics.ObserveDecrypt(err)
 		return info, err
 	}
 	info, errCur := try(keys.Current)
@@ -232,21 +250,21 @@ func (p *Phones) bind(ctx context.Context, who Principal, info wechat.PhoneInfo,
 	e164, cc, number, err := NormalizePhone(string(info.CountryCode), info.PurePhoneNumber)
 	if err != nil {
 		se := &Error{Code: CodeInvalidRequest, Message: "WeChat returned a phone number we cannot use.", Cause: err}
-		writeFailureAudit(ctx, p.Store, p.logger(), auditRow(event, who.AppID, who.UserID, m, se))
+		writeFailureAudit(ctx, p.store, p.log, auditRow(event, who.AppID, who.UserID, m, se))
 		return MaskedPhone{}, se
 	}
-	_, err = p.Store.BindPhoneAudited(ctx, models.PhoneBinding{
+	_, err = p.store.BindPhoneAudited(ctx, models.PhoneBinding{
 		UserID: who.UserID, PhoneE164: e164, CountryCode: cc, PureNumber: number,
 		Source: source, AppID: who.AppID, BoundAt: p.now(),
 	}, *auditRow(event, who.AppID, who.UserID, m, nil))
 	if errors.Is(err, models.ErrConflict) {
 		se := &Error{Code: CodePhoneInUse, Message: "This phone number is already bound to another account.", Cause: errors.New("number bound to another user")}
-		writeFailureAudit(ctx, p.Store, p.logger(), auditRow(event, who.AppID, who.UserID, m, se))
+		writeFailureAudit(ctx, p.store, p.log, auditRow(event, who.AppID, who.UserID, m, se))
 		return MaskedPhone{}, se
 	}
 	if err != nil {
 		se := StoreError(err)
-		writeFailureAudit(ctx, p.Store, p.logger(), auditRow(event, who.AppID, who.UserID, m, se))
+		writeFailureAudit(ctx, p.store, p.log, auditRow(event, who.AppID, who.UserID, m, se))
 		return MaskedPhone{}, se
 	}
 	return MaskedPhone{CountryCode: cc, Masked: MaskPhone(number)}, nil
@@ -255,7 +273,7 @@ func (p *Phones) bind(ctx context.Context, who Principal, info wechat.PhoneInfo,
 // allowPaid takes one of the user's paid calls, counted for the whole
 // deployment.
 func (p *Phones) allowPaid(ctx context.Context, who Principal) error {
-	ok, wait, err := p.PerUser.Allow(ctx, who.UserID, p.now())
+	ok, wait, err := p.perUser.Allow(ctx, who.UserID, p.now())
 	if err != nil {
 		return err
 	}
@@ -288,16 +306,4 @@ func withCause(e *Error, cause error) *Error {
 	return &c
 }
 
-func (p *Phones) now() time.Time {
-	if p.Now != nil {
-		return p.Now().UTC()
-	}
-	return time.Now().UTC()
-}
-
-func (p *Phones) logger() *slog.Logger {
-	if p.Logger != nil {
-		return p.Logger
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func (p *Phones) now() time.Time { return p.clock().UTC() }

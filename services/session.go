@@ -28,7 +28,7 @@ func (a *Auth) Authenticate(ctx context.Context, token string) (Principal, error
 		return Principal{}, errUnauthorized
 	}
 	now := a.now()
-	ls, err := a.Store.ActiveSessionByHash(ctx, HashToken(token), now)
+	ls, err := a.store.ActiveSessionByHash(ctx, HashToken(token), now)
 	if errors.Is(err, models.ErrNotFound) {
 		return Principal{}, errUnauthorized
 	}
@@ -39,8 +39,8 @@ func (a *Auth) Authenticate(ctx context.Context, token string) (Principal, error
 		return Principal{}, &Error{Code: CodeUserBlocked, Message: blockedMessage}
 	}
 	if now.Sub(ls.LastSeenAt) > slideAfter {
-		if err := a.Store.SlideSession(ctx, ls.ID, now, now.Add(a.tokenTTL())); err != nil {
-			a.logger().WarnContext(ctx, "slide session", "err", err.Error())
+		if err := a.store.SlideSession(ctx, ls.ID, now, now.Add(a.tokenTTL)); err != nil {
+			a.log.WarnContext(ctx, "slide session", "err", err.Error())
 		}
 	}
 	return Principal{UserID: ls.UserID, SessionID: ls.ID, IdentityID: ls.IdentityID, AppID: ls.AppID}, nil
@@ -48,7 +48,7 @@ func (a *Auth) Authenticate(ctx context.Context, token string) (Principal, error
 
 // Logout revokes the caller's token at once.
 func (a *Auth) Logout(ctx context.Context, p Principal, m Meta) error {
-	err := a.Store.WithTx(ctx, func(tx *models.Store) error {
+	err := a.store.WithTx(ctx, func(tx *models.Store) error {
 		if err := tx.RevokeSession(ctx, p.SessionID, "logout"); err != nil && !errors.Is(err, models.ErrNotFound) {
 			return err
 		}
@@ -75,12 +75,12 @@ type MaskedPhone struct {
 
 // Me returns the caller's profile with the phone masked.
 func (a *Auth) Me(ctx context.Context, p Principal) (Profile, error) {
-	user, err := a.Store.GetUser(ctx, p.UserID)
+	user, err := a.store.GetUser(ctx, p.UserID)
 	if err != nil {
 		return Profile{}, StoreError(err)
 	}
 	prof := Profile{UserID: user.ID, CreatedAt: user.CreatedAt}
-	pb, err := a.Store.GetPhoneBinding(ctx, p.UserID)
+	pb, err := a.store.GetPhoneBinding(ctx, p.UserID)
 	switch {
 	case err == nil:
 		prof.Phone = &MaskedPhone{CountryCode: pb.CountryCode, Masked: MaskPhone(pb.PureNumber)}

@@ -113,10 +113,10 @@ func newAPIEnv(t testing.TB, opt envOptions) *apiEnv {
 		Sleep:   func(ctx context.Context, d time.Duration) error { return ctx.Err() }, // retries without waiting
 	}
 	client.Tokens = &wechat.Broker{Store: &services.TokenStore{Store: store}, Fetcher: client, Now: clk.Now, Logger: logger}
-	auth := &services.Auth{Store: store, WeChat: client, Logger: logger, Now: clk.Now, DefaultAppID: appA,
-		LoginPerIP: services.NewLimiter(opt.loginPerIP)}
-	phones := &services.Phones{Store: store, WeChat: client, Logger: logger, Now: clk.Now,
-		PerUser: &services.SharedLimiter{Store: store, Name: "phone_per_user", Limit: opt.phonePerUsr}, LegacyDisabled: opt.legacyOff}
+	deps := services.Deps{Store: store, WeChat: client, Logger: logger, Now: clk.Now}
+	auth := services.NewAuth(deps, services.AuthConfig{DefaultAppID: appA, LoginPerIP: services.NewLimiter(opt.loginPerIP)})
+	phones := services.NewPhones(deps, services.PhonesConfig{
+		PerUser: &services.SharedLimiter{Store: store, Name: "phone_per_user", Limit: opt.phonePerUsr}, LegacyDisabled: opt.legacyOff})
 	h, err := handlers.NewServer(handlers.Deps{
 		Logger:         logger,
 		TrustedProxies: opt.trustedProxies,

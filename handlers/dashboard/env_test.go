@@ -21,6 +21,7 @@ import (
 	"github.com/mpauth/mpauth/dbtest"
 	"github.com/mpauth/mpauth/handlers"
 	"github.com/mpauth/mpauth/models"
+	"github.com/mpauth/mpauth/services"
 	"github.com/mpauth/mpauth/services/admin"
 	"github.com/mpauth/mpauth/wechat"
 )
@@ -76,12 +77,12 @@ func newAdminEnv(t testing.TB, opts ...adminEnvOptions) *adminEnv {
 	logger := slog.New(slog.DiscardHandler)
 	e := &adminEnv{
 		t: t, store: store, clock: clk, production: opt.production,
-		admins:   &admin.Accounts{Store: store, Now: clk.Now, Logger: logger, Policy: opt.policy},
-		sessions: &admin.Sessions{Store: store, Now: clk.Now, IdleTimeout: 30 * time.Minute, MaxAge: 12 * time.Hour},
+		admins:   admin.NewAccounts(services.Deps{Store: store, Now: clk.Now, Logger: logger}, opt.policy),
+		sessions: admin.NewSessions(services.Deps{Store: store, Now: clk.Now}, 30*time.Minute, 12*time.Hour),
 	}
-	dash := &admin.Dashboard{Store: store, Now: clk.Now, Logger: logger, TokenState: func(appID string) wechat.BrokerState {
+	dash := admin.NewDashboard(services.Deps{Store: store, Now: clk.Now, Logger: logger}, func(appID string) wechat.BrokerState {
 		return wechat.BrokerState{Kind: wechat.TokenKindStable, TokenAge: 20 * time.Minute, ExpiresAt: clk.Now().Add(100 * time.Minute), Refreshes: 3}
-	}}
+	})
 	h, err := handlers.NewServer(handlers.Deps{
 		Logger:     logger,
 		Production: opt.production,

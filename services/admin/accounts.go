@@ -17,15 +17,25 @@ import (
 
 // Accounts manages dashboard accounts and signs them in.
 type Accounts struct {
-	Store  *models.Store
-	Logger *slog.Logger
-	Now    func() time.Time
-	Policy SignInPolicy // zero value: DefaultSignInPolicy()
-
-	once    sync.Once
+	store   *models.Store
+	log     *slog.Logger
+	clock   func() time.Time
+	policy  SignInPolicy
 	known   *signInLane // sign-ins from a browser known to the account, see SignIn
 	unknown *signInLane // everyone else's
-	dummy   string      // a hash to verify against when the account does not exist
+
+	once  sync.Once
+	dummy string // a hash to verify against when the account does not exist, made on first use
+}
+
+// NewAccounts builds the dashboard's accounts and sign-in; a zero policy is
+// DefaultSignInPolicy().
+func NewAccounts(d services.Deps, policy SignInPolicy) *Accounts {
+	d = d.Filled()
+	if policy == (SignInPolicy{}) {
+		policy = DefaultSignInPolicy()
+	}
+	return &Accounts{store: d.Store, log: d.Logger, clock: d.Now, policy: policy, known: newSignInLane(), unknown: newSignInLane()}
 }
 
 // Principal is the signed-in dashboard user.
@@ -56,7 +66,7 @@ func (a *Accounts) CreateAdmin(ctx context.Context, username, password, role, ac
 		return models.AdminUser{}, &services.Error{Code: services.CodeInvalidRequest, Message: err.Error()}
 	}
 	acct := models.AdminUser{Username: name, PasswordHash: hash, Role: role}
-	err = a.Store.WithTx(ctx, func(tx *models.Store) error {
+	err = a.store.WithTx(ctx, func(tx *models.Store) error {
 		if err := tx.CreateAdminUser(ctx, &acct); err != nil {
 			return err
 		}
@@ -80,7 +90,7 @@ func (a *Accounts) ResetPassword(ctx context.Context, username, password, actor 
 	if err != nil {
 		return &services.Error{Code: services.CodeInvalidRequest, Message: err.Error()}
 	}
-	err = a.Store.WithTx(ctx, func(tx *models.Store) error {
+	err = a.store.WithTx(ctx, func(tx *models.Store) error {
 		acct, err := tx.AdminByUsername(ctx, username)
 		if err != nil {
 			return err
@@ -106,7 +116,7 @@ func (a *Accounts) ResetPassword(ctx context.Context, username, password, actor 
 
 // ListAdmins lists every account.
 func (a *Accounts) ListAdmins(ctx context.Context) ([]models.AdminUser, error) {
-	list, err := a.Store.ListAdmins(ctx)
+	list, err := a.store.ListAdmins(ctx)
 	if err != nil {
 		return nil, services.StoreError(err)
 	}
@@ -115,7 +125,7 @@ func (a *Accounts) ListAdmins(ctx context.Context) ([]models.AdminUser, error) {
 
 // CountAdmins reports how many accounts exist.
 func (a *Accounts) CountAdmins(ctx context.Context) (int64, error) {
-	n, err := a.Store.CountAdmins(ctx)
+	n, err := a.store.CountAdmins(ctx)
 	if err != nil {
 		return 0, services.StoreError(err)
 	}
@@ -125,7 +135,7 @@ func (a *Accounts) CountAdmins(ctx context.Context) (int64, error) {
 // Principal loads the account behind a session on every request, so a
 // disabled account or a changed role takes effect at once.
 func (a *Accounts) Principal(ctx context.Context, id int64) (Principal, error) {
-	acct, err := a.Store.AdminByID(ctx, id)
+	acct, err := a.store.AdminByID(ctx, id)
 	if errors.Is(err, models.ErrNotFound) || err == nil && acct.DisabledAt != nil {
 		return Principal{}, &services.Error{Code: services.CodeUnauthorized, Message: "Sign in again."}
 	}
@@ -141,8 +151,8 @@ func (a *Accounts) SignedOut(ctx context.Context, who Principal, m services.Meta
 }
 
 func (a *Accounts) audit(ctx context.Context, row *models.AdminAudit) {
-	if err := a.Store.AppendAdminAudit(context.WithoutCancel(ctx), row); err != nil {
-		a.logger().ErrorContext(ctx, "admin audit write failed", "action", row.Action, "err", err.Error())
+	if err := a.store.AppendAdminAudit(context.WithoutCancel(ctx), row); err != nil {
+		a.log.ErrorContext(ctx, "admin audit write failed", "action", row.Action, "err", err.Error())
 	}
 }
 
@@ -176,16 +186,4 @@ func checkUsername(name string) error {
 // 26 base32 characters, 128 bits.
 func RandomPassword() string { return rand.Text() }
 
-func (a *Accounts) now() time.Time {
-	if a.Now != nil {
-		return a.Now().UTC()
-	}
-	return time.Now().UTC()
-}
-
-func (a *Accounts) logger() *slog.Logger {
-	if a.Logger != nil {
-		return a.Logger
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func (a *Accounts) now() time.Time { return a.clock().UTC() }

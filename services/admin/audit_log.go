@@ -88,7 +88,7 @@ func (d *Dashboard) LoginAudit(ctx context.Context, who Principal, q LoginAuditQ
 }
 
 func (d *Dashboard) loginAuditRows(ctx context.Context, f models.LoginAuditFilter, after *models.SerialKey, limit int) ([]LoginAuditRow, *models.SerialKey, error) {
-	rows, err := d.Store.ListLoginAudit(ctx, f, after, limit+1)
+	rows, err := d.store.ListLoginAudit(ctx, f, after, limit+1)
 	if err != nil {
 		return nil, nil, services.StoreError(err)
 	}
@@ -141,7 +141,7 @@ func (d *Dashboard) adminAuditFilter(ctx context.Context, q AdminAuditQuery) (mo
 		return f, nil, err
 	}
 	if name := strings.TrimSpace(q.Admin); name != "" {
-		acct, err := d.Store.AdminByUsername(ctx, name)
+		acct, err := d.store.AdminByUsername(ctx, name)
 		if errors.Is(err, models.ErrNotFound) {
 			return f, nil, errNoRows
 		}
@@ -177,7 +177,7 @@ func (d *Dashboard) AdminAudit(ctx context.Context, who Principal, q AdminAuditQ
 }
 
 func (d *Dashboard) adminAuditRows(ctx context.Context, f models.AdminAuditFilter, after *models.SerialKey, limit int) ([]AdminAuditRow, *models.SerialKey, error) {
-	rows, err := d.Store.ListAdminAudit(ctx, f, after, limit+1)
+	rows, err := d.store.ListAdminAudit(ctx, f, after, limit+1)
 	if err != nil {
 		return nil, nil, services.StoreError(err)
 	}

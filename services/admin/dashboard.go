@@ -15,15 +15,20 @@ import (
 // (reveal, export, block, revoke). Every method takes the signed-in admin;
 // the role check lives here, so no page can forget it.
 type Dashboard struct {
-	Store  *models.Store
-	Logger *slog.Logger
-	Now    func() time.Time
-	// TokenState reports the access-token broker's view of an app (nil: the
-	// overview shows no broker).
-	TokenState func(appID string) wechat.BrokerState
+	store      *models.Store
+	log        *slog.Logger
+	clock      func() time.Time
+	tokenState func(appID string) wechat.BrokerState
 
 	mu         sync.Mutex
 	closedDays map[string]DayStat // past days never change: counted once
+}
+
+// NewDashboard builds the dashboard's use cases. tokenState reports the
+// access-token broker's view of an app (nil: the overview shows no broker).
+func NewDashboard(d services.Deps, tokenState func(appID string) wechat.BrokerState) *Dashboard {
+	d = d.Filled()
+	return &Dashboard{store: d.Store, log: d.Logger, clock: d.Now, tokenState: tokenState}
 }
 
 // Count is a row count, exact or estimated from table statistics.
@@ -38,14 +43,14 @@ type Count struct {
 const exactCountLimit = 10_000
 
 func (d *Dashboard) tableSize(ctx context.Context, table string) (Count, error) {
-	n, err := d.Store.CountRowsUpTo(ctx, table, exactCountLimit+1)
+	n, err := d.store.CountRowsUpTo(ctx, table, exactCountLimit+1)
 	if err != nil {
 		return Count{}, services.StoreError(err)
 	}
 	if n <= exactCountLimit {
 		return Count{N: n}, nil
 	}
-	est, err := d.Store.EstimateRows(ctx, table)
+	est, err := d.store.EstimateRows(ctx, table)
 	if err != nil {
 		return Count{}, services.StoreError(err)
 	}
@@ -58,7 +63,7 @@ func (d *Dashboard) checkPhoneMatches(ctx context.Context, m models.PhoneMatch) 
 	if m == (models.PhoneMatch{}) {
 		return nil
 	}
-	n, err := d.Store.CountPhoneMatches(ctx, m)
+	n, err := d.store.CountPhoneMatches(ctx, m)
 	if err != nil {
 		return services.StoreError(err)
 	}
@@ -70,7 +75,7 @@ func (d *Dashboard) checkPhoneMatches(ctx context.Context, m models.PhoneMatch) 
 
 // audit writes an admin audit row in its own transaction.
 func (d *Dashboard) audit(ctx context.Context, row *models.AdminAudit) error {
-	if err := d.Store.AppendAdminAudit(ctx, row); err != nil {
+	if err := d.store.AppendAdminAudit(ctx, row); err != nil {
 		return services.StoreError(err)
 	}
 	return nil
@@ -78,7 +83,7 @@ func (d *Dashboard) audit(ctx context.Context, row *models.AdminAudit) error {
 
 // Apps lists the served apps' ids, for filter menus.
 func (d *Dashboard) Apps(ctx context.Context) ([]string, error) {
-	apps, err := d.Store.ListApps(ctx)
+	apps, err := d.store.ListApps(ctx)
 	if err != nil {
 		return nil, services.StoreError(err)
 	}
@@ -91,7 +96,7 @@ func (d *Dashboard) Apps(ctx context.Context) ([]string, error) {
 
 // Accounts lists the dashboard accounts' names, for the audit filter.
 func (d *Dashboard) AdminNames(ctx context.Context) ([]string, error) {
-	list, err := d.Store.ListAdmins(ctx)
+	list, err := d.store.ListAdmins(ctx)
 	if err != nil {
 		return nil, services.StoreError(err)
 	}
@@ -102,16 +107,4 @@ func (d *Dashboard) AdminNames(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
-func (d *Dashboard) now() time.Time {
-	if d.Now != nil {
-		return d.Now().UTC()
-	}
-	return time.Now().UTC()
-}
-
-func (d *Dashboard) logger() *slog.Logger {
-	if d.Logger != nil {
-		return d.Logger
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func (d *Dashboard) now() time.Time { return d.clock().UTC() }

@@ -74,7 +74,7 @@ func (d *Dashboard) Overview(ctx context.Context, who Principal) (Overview, erro
 	}
 	now := d.now()
 	today := startOfDay(now)
-	if o.LoginsToday, err = d.Store.CountLogins(ctx, today, today.AddDate(0, 0, 1)); err != nil {
+	if o.LoginsToday, err = d.store.CountLogins(ctx, today, today.AddDate(0, 0, 1)); err != nil {
 		return Overview{}, services.StoreError(err)
 	}
 	if total := o.LoginsToday.Success + o.LoginsToday.Failure; total > 0 {
@@ -84,27 +84,27 @@ func (d *Dashboard) Overview(ctx context.Context, who Principal) (Overview, erro
 		return Overview{}, err
 	}
 	o.ErrCodeSince = now.Add(-errCodeWindow)
-	codes, err := d.Store.TopWeChatErrCodes(ctx, o.ErrCodeSince, 8)
+	codes, err := d.store.TopWeChatErrCodes(ctx, o.ErrCodeSince, 8)
 	if err != nil {
 		return Overview{}, services.StoreError(err)
 	}
 	for _, c := range codes {
 		o.TopErrCodes = append(o.TopErrCodes, ErrCodeStat{Code: c.ErrCode, Meaning: errCodeMeaning[c.ErrCode], N: c.N})
 	}
-	if d.TokenState != nil {
+	if d.tokenState != nil {
 		apps, err := d.Apps(ctx)
 		if err != nil {
 			return Overview{}, err
 		}
 		for _, app := range apps {
-			o.Tokens = append(o.Tokens, TokenStat{AppID: app, BrokerState: d.TokenState(app)})
+			o.Tokens = append(o.Tokens, TokenStat{AppID: app, BrokerState: d.tokenState(app)})
 		}
 	}
 	day := wechat.BillingDay(now)
-	if o.PaidToday, err = d.Store.PhoneVerifications(ctx, day, day); err != nil {
+	if o.PaidToday, err = d.store.PhoneVerifications(ctx, day, day); err != nil {
 		return Overview{}, services.StoreError(err)
 	}
-	if o.PaidMonth, err = d.Store.PhoneVerifications(ctx, day[:8]+"01", day); err != nil {
+	if o.PaidMonth, err = d.store.PhoneVerifications(ctx, day[:8]+"01", day); err != nil {
 		return Overview{}, services.StoreError(err)
 	}
 	o.CostToday, o.CostMonth = yuan(o.PaidToday*PhoneVerificationFen), yuan(o.PaidMonth*PhoneVerificationFen)
@@ -126,11 +126,11 @@ func (d *Dashboard) chartDays(ctx context.Context, today time.Time) ([]DayStat, 
 	}
 	end := today.AddDate(0, 0, 1)
 	offset := offsetOf(DisplayZone())
-	logins, err := d.Store.LoginsPerDay(ctx, from, end, offset)
+	logins, err := d.store.LoginsPerDay(ctx, from, end, offset)
 	if err != nil {
 		return nil, services.StoreError(err)
 	}
-	binds, err := d.Store.PhoneBindsPerDay(ctx, from, end, offset)
+	binds, err := d.store.PhoneBindsPerDay(ctx, from, end, offset)
 	if err != nil {
 		return nil, services.StoreError(err)
 	}

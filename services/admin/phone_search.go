@@ -57,7 +57,7 @@ func (d *Dashboard) checkPhoneSearch(ctx context.Context, who Principal, list st
 	case m.Digits != "":
 		refused = errViewerPhoneDigits
 	case m.E164 != "":
-		limit := &services.SharedLimiter{Store: d.Store, Name: "viewer_phone_search", Limit: services.Limit{Burst: viewerWholeNumberSearches, Every: viewerWholeNumberEvery}}
+		limit := &services.SharedLimiter{Store: d.store, Name: "viewer_phone_search", Limit: services.Limit{Burst: viewerWholeNumberSearches, Every: viewerWholeNumberEvery}}
 		ok, wait, err := limit.Allow(ctx, fmt.Sprint(who.ID), d.now())
 		if err != nil {
 			return err
@@ -80,8 +80,8 @@ func (d *Dashboard) auditPhoneSearch(ctx context.Context, who Principal, list st
 		return
 	}
 	row := auditRow(d.now(), &who, models.ActionPhoneSearch, models.TargetList, list, "", "kind="+phoneSearchKind(m)+" "+outcome, meta)
-	if err := d.Store.AppendAdminAudit(context.WithoutCancel(ctx), row); err != nil {
-		d.logger().ErrorContext(ctx, "admin audit write failed", "action", row.Action, "err", err.Error())
+	if err := d.store.AppendAdminAudit(context.WithoutCancel(ctx), row); err != nil {
+		d.log.ErrorContext(ctx, "admin audit write failed", "action", row.Action, "err", err.Error())
 	}
 }
 

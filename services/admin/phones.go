@@ -121,7 +121,7 @@ func (d *Dashboard) Phones(ctx context.Context, who Principal, q PhoneQuery, m s
 }
 
 func (d *Dashboard) phoneRows(ctx context.Context, f models.PhoneFilter, after *models.TimeKey, limit int, unmasked bool) ([]PhoneRow, *models.TimeKey, error) {
-	list, err := d.Store.ListPhoneBindings(ctx, f, after, limit+1)
+	list, err := d.store.ListPhoneBindings(ctx, f, after, limit+1)
 	if err != nil {
 		return nil, nil, services.StoreError(err)
 	}

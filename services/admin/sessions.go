@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -16,10 +17,17 @@ import (
 // idle timeout after its last request or at the absolute timeout after it
 // began, whichever comes first; signing out deletes it at once.
 type Sessions struct {
-	Store       *models.Store
-	Now         func() time.Time
-	IdleTimeout time.Duration // default 30m
-	MaxAge      time.Duration // default 12h
+	store  *models.Store
+	clock  func() time.Time
+	idle   time.Duration
+	maxAge time.Duration
+}
+
+// NewSessions builds the dashboard's session store: a session ends after
+// idle without a request (default 30m) and maxAge after sign-in (12h).
+func NewSessions(d services.Deps, idle, maxAge time.Duration) *Sessions {
+	d = d.Filled()
+	return &Sessions{store: d.Store, clock: d.Now, idle: cmp.Or(idle, 30*time.Minute), maxAge: cmp.Or(maxAge, 12*time.Hour)}
 }
 
 // ErrNoSession: the id names no live session (unknown, ended or timed out).
@@ -42,7 +50,7 @@ func (s *Sessions) Load(ctx context.Context, id string) (SessionData, error) {
 		return SessionData{}, ErrNoSession
 	}
 	hash := hashSessionID(id)
-	row, err := s.Store.AdminSessionByHash(ctx, hash)
+	row, err := s.store.AdminSessionByHash(ctx, hash)
 	if errors.Is(err, models.ErrNotFound) {
 		return SessionData{}, ErrNoSession
 	}
@@ -51,13 +59,13 @@ func (s *Sessions) Load(ctx context.Context, id string) (SessionData, error) {
 	}
 	now := s.now()
 	if !now.Before(row.ExpiresAt) {
-		if err := s.Store.DeleteAdminSession(ctx, hash); err != nil {
+		if err := s.store.DeleteAdminSession(ctx, hash); err != nil {
 			return SessionData{}, services.StoreError(err)
 		}
 		return SessionData{}, ErrNoSession
 	}
 	if now.Sub(row.LastSeenAt) >= touchEvery {
-		if err := s.Store.UpdateAdminSession(ctx, hash, nil, now, s.expiry(row.CreatedAt, now)); err != nil && !errors.Is(err, models.ErrNotFound) {
+		if err := s.store.UpdateAdminSession(ctx, hash, nil, now, s.expiry(row.CreatedAt, now)); err != nil && !errors.Is(err, models.ErrNotFound) {
 			return SessionData{}, services.StoreError(err)
 		}
 	}
@@ -84,7 +92,7 @@ func (s *Sessions) Create(ctx context.Context, d SessionData) (string, error) {
 	if row.Data == nil {
 		row.Data = []byte{}
 	}
-	if err := s.Store.CreateAdminSession(ctx, &row); err != nil {
+	if err := s.store.CreateAdminSession(ctx, &row); err != nil {
 		return "", services.StoreError(err)
 	}
 	return id, nil
@@ -93,7 +101,7 @@ func (s *Sessions) Create(ctx context.Context, d SessionData) (string, error) {
 // Save replaces a live session's data; ErrNoSession if it ended meanwhile.
 func (s *Sessions) Save(ctx context.Context, id string, data []byte) error {
 	hash := hashSessionID(id)
-	row, err := s.Store.AdminSessionByHash(ctx, hash)
+	row, err := s.store.AdminSessionByHash(ctx, hash)
 	if errors.Is(err, models.ErrNotFound) {
 		return ErrNoSession
 	}
@@ -104,7 +112,7 @@ func (s *Sessions) Save(ctx context.Context, id string, data []byte) error {
 	if data == nil {
 		data = []byte{}
 	}
-	err = s.Store.UpdateAdminSession(ctx, hash, data, now, s.expiry(row.CreatedAt, now))
+	err = s.store.UpdateAdminSession(ctx, hash, data, now, s.expiry(row.CreatedAt, now))
 	if errors.Is(err, models.ErrNotFound) {
 		return ErrNoSession
 	}
@@ -116,27 +124,18 @@ func (s *Sessions) Save(ctx context.Context, id string, data []byte) error {
 
 // Delete ends a session.
 func (s *Sessions) Delete(ctx context.Context, id string) error {
-	if err := s.Store.DeleteAdminSession(ctx, hashSessionID(id)); err != nil {
+	if err := s.store.DeleteAdminSession(ctx, hashSessionID(id)); err != nil {
 		return services.StoreError(err)
 	}
 	return nil
 }
 
 // Lifetime is the absolute timeout, for the cookie's own expiry.
-func (s *Sessions) Lifetime() time.Duration {
-	if s.MaxAge > 0 {
-		return s.MaxAge
-	}
-	return 12 * time.Hour
-}
+func (s *Sessions) Lifetime() time.Duration { return s.maxAge }
 
 func (s *Sessions) expiry(created, seen time.Time) time.Time {
-	idle := s.IdleTimeout
-	if idle <= 0 {
-		idle = 30 * time.Minute
-	}
-	abs := created.Add(s.Lifetime())
-	if end := seen.Add(idle); end.Before(abs) {
+	abs := created.Add(s.maxAge)
+	if end := seen.Add(s.idle); end.Before(abs) {
 		return end
 	}
 	return abs
@@ -149,9 +148,4 @@ func hashSessionID(id string) []byte {
 	return h[:]
 }
 
-func (s *Sessions) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (s *Sessions) now() time.Time { return s.clock().UTC() }

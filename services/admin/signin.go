@@ -67,13 +67,6 @@ func (p SignInPolicy) wait(failures []time.Time, free, lock int, now time.Time) 
 	return max(0, failures[0].Add(d).Sub(now))
 }
 
-func (a *Accounts) policy() SignInPolicy {
-	if a.Policy == (SignInPolicy{}) {
-		return defaultSignInPolicy
-	}
-	return a.Policy
-}
-
 var errSignInFailed = &services.Error{Code: services.CodeUnauthorized, Message: "The username or password is wrong."}
 
 // SignInRequest is one attempt to sign in to the dashboard.
@@ -101,7 +94,7 @@ func (a *Accounts) SignIn(ctx context.Context, r SignInRequest) (SignedIn, error
 	if name == "" || r.Password == "" {
 		return SignedIn{}, &services.Error{Code: services.CodeInvalidRequest, Message: "Enter a username and a password."}
 	}
-	a.once.Do(a.init)
+	a.once.Do(a.makeDummy)
 	// Attempts take their turn one at a time in one of two lanes: the
 	// throttle's count is then exact on this instance, and a flood holds one
 	// 19 MiB argon2 buffer, not hundreds. A browser known to the account has
@@ -114,7 +107,7 @@ func (a *Accounts) SignIn(ctx context.Context, r SignInRequest) (SignedIn, error
 	)
 	lane, looked := a.unknown, false
 	if id, ok := a.deviceAccount(r.Device); ok {
-		acct, lookErr = a.Store.AdminByUsername(ctx, name)
+		acct, lookErr = a.store.AdminByUsername(ctx, name)
 		looked = true
 		if lookErr == nil && acct.ID == id {
 			lane = a.known
@@ -126,7 +119,7 @@ func (a *Accounts) SignIn(ctx context.Context, r SignInRequest) (SignedIn, error
 	}
 	defer leave()
 	if !looked {
-		acct, lookErr = a.Store.AdminByUsername(ctx, name)
+		acct, lookErr = a.store.AdminByUsername(ctx, name)
 	}
 	exists := lookErr == nil
 	if lookErr != nil && !errors.Is(lookErr, models.ErrNotFound) {
@@ -145,14 +138,14 @@ func (a *Accounts) SignIn(ctx context.Context, r SignInRequest) (SignedIn, error
 	}
 
 	now := a.now()
-	p := a.policy()
+	p := a.policy
 	acctFails, ipFails, err := a.recentFailures(ctx, target, m.IP, device, now.Add(-p.Window))
 	if err != nil {
 		return SignedIn{}, err
 	}
 	wait := max(p.wait(acctFails, p.AccountFree, p.AccountLock, now), p.wait(ipFails, p.IPFree, p.IPLock, now))
 	if wait > 0 {
-		a.logger().WarnContext(ctx, "admin sign-in refused while throttled", "ip", m.IP, "known_browser", device != "", "wait", wait.String())
+		a.log.WarnContext(ctx, "admin sign-in refused while throttled", "ip", m.IP, "known_browser", device != "", "wait", wait.String())
 		return SignedIn{}, &services.Error{Code: services.CodeRateLimited, Message: "Too many failed sign-in attempts; wait before trying again.", RetryAfter: wait}
 	}
 
@@ -186,7 +179,7 @@ func (a *Accounts) SignIn(ctx context.Context, r SignInRequest) (SignedIn, error
 
 	who := Principal{ID: acct.ID, Username: acct.Username, Role: acct.Role}
 	token, device := a.deviceToken(r.Device, acct.ID)
-	err = a.Store.WithTx(ctx, func(tx *models.Store) error {
+	err = a.store.WithTx(ctx, func(tx *models.Store) error {
 		if err := tx.TouchAdminLogin(ctx, acct.ID, now); err != nil {
 			return err
 		}
@@ -196,8 +189,8 @@ func (a *Accounts) SignIn(ctx context.Context, r SignInRequest) (SignedIn, error
 		return SignedIn{}, services.StoreError(err)
 	}
 	// Sign-ins are rare: a good moment to drop sessions that timed out.
-	if _, err := a.Store.DeleteExpiredAdminSessions(ctx, now); err != nil {
-		a.logger().WarnContext(ctx, "delete expired admin sessions", "err", err.Error())
+	if _, err := a.store.DeleteExpiredAdminSessions(ctx, now); err != nil {
+		a.log.WarnContext(ctx, "delete expired admin sessions", "err", err.Error())
 	}
 	return SignedIn{Principal: who, Device: token}, nil
 }
@@ -206,7 +199,7 @@ func (a *Accounts) SignIn(ctx context.Context, r SignInRequest) (SignedIn, error
 // For the operator, when the real admin must sign in from a new browser
 // while someone keeps guessing.
 func (a *Accounts) Unlock(ctx context.Context, username, actor string) error {
-	acct, err := a.Store.AdminByUsername(ctx, username)
+	acct, err := a.store.AdminByUsername(ctx, username)
 	if errors.Is(err, models.ErrNotFound) {
 		return &services.Error{Code: services.CodeNotFound, Message: "no account is named " + models.NormalizeUsername(username), Cause: err}
 	}
@@ -214,7 +207,7 @@ func (a *Accounts) Unlock(ctx context.Context, username, actor string) error {
 		return services.StoreError(err)
 	}
 	row := &models.AdminAudit{CreatedAt: a.now(), AdminName: actor, Action: models.ActionUnlock, TargetType: models.TargetAdmin, TargetID: acct.Username}
-	if err := a.Store.AppendAdminAudit(ctx, row); err != nil {
+	if err := a.store.AppendAdminAudit(ctx, row); err != nil {
 		return services.StoreError(err)
 	}
 	return nil
@@ -231,7 +224,7 @@ func withDevice(row *models.AdminAudit, device string) *models.AdminAudit {
 // unknown browsers, and the address's. The account's count starts again
 // after its last success, unlock or password reset.
 func (a *Accounts) recentFailures(ctx context.Context, target, ip, device string, since time.Time) (acct, byIP []time.Time, err error) {
-	rows, err := a.Store.ListAdminAudit(ctx, models.AdminAuditFilter{
+	rows, err := a.store.ListAdminAudit(ctx, models.AdminAuditFilter{
 		TargetType: models.TargetAdmin, TargetID: target, From: since,
 		Actions: []string{models.ActionSignIn, models.ActionSignInFailed, models.ActionUnlock, models.ActionResetPassword},
 	}, nil, failureRowsRead)
@@ -249,7 +242,7 @@ func (a *Accounts) recentFailures(ctx context.Context, target, ip, device string
 	if device != "" || ip == "" {
 		return acct, nil, nil
 	}
-	rows, err = a.Store.ListAdminAudit(ctx, models.AdminAuditFilter{
+	rows, err = a.store.ListAdminAudit(ctx, models.AdminAuditFilter{
 		IP: ip, From: since, Actions: []string{models.ActionSignInFailed},
 	}, nil, failureRowsRead)
 	if err != nil {
@@ -280,7 +273,7 @@ func (a *Accounts) knownDevice(cookie string, adminID int64) string {
 	if !ok || id != adminID {
 		return ""
 	}
-	return hex.EncodeToString(a.Store.Keys().Fingerprint(nonce, []byte("admin_device_name"))[:8])
+	return hex.EncodeToString(a.store.Keys().Fingerprint(nonce, []byte("admin_device_name"))[:8])
 }
 
 // deviceAccount is the account a genuine device cookie was issued for.
@@ -340,11 +333,12 @@ func (a *Accounts) deviceToken(cookie string, adminID int64) (token, name string
 }
 
 func (a *Accounts) deviceMAC(adminID int64, nonce []byte) []byte {
-	return a.Store.Keys().Fingerprint(nonce, []byte("admin_device:"+strconv.FormatInt(adminID, 10)))
+	return a.store.Keys().Fingerprint(nonce, []byte("admin_device:"+strconv.FormatInt(adminID, 10)))
 }
 
-func (a *Accounts) init() {
-	a.known, a.unknown = newSignInLane(), newSignInLane()
+// makeDummy makes the hash an unknown account's password is checked against
+// (a full argon2 run: done on the first sign-in, not at start-up).
+func (a *Accounts) makeDummy() {
 	h, err := HashPassword(RandomPassword())
 	if err != nil {
 		panic(err) // only a broken crypto/rand fails here

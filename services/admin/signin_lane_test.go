@@ -9,6 +9,7 @@ import (
 
 	"github.com/mpauth/mpauth/dbtest"
 	"github.com/mpauth/mpauth/models"
+	"github.com/mpauth/mpauth/services"
 )
 
 // A flood of sign-ins from unknown browsers fills their lane and is turned
@@ -16,7 +17,7 @@ import (
 // the admin signed in with before has a lane of its own and gets through.
 func TestASignInFloodNeitherQueuesNorKeepsTheAdminOut(t *testing.T) {
 	ctx := context.Background()
-	a := &Accounts{Store: dbtest.New(t)}
+	a := NewAccounts(services.Deps{Store: dbtest.New(t)}, SignInPolicy{})
 	if _, err := a.CreateAdmin(ctx, "root", "the admin's password", models.RoleAdmin, CLIActor); err != nil {
 		t.Fatal(err)
 	}

@@ -121,7 +121,7 @@ func (d *Dashboard) Users(ctx context.Context, who Principal, q UserQuery, m ser
 // userRows reads one page plus the page's identities and phones (two
 // queries by id, not one per row) and the key of the next page, if any.
 func (d *Dashboard) userRows(ctx context.Context, f models.UserFilter, after *models.TimeKey, limit int, unmasked bool) ([]UserRow, *models.TimeKey, error) {
-	users, err := d.Store.ListUsers(ctx, f, after, limit+1)
+	users, err := d.store.ListUsers(ctx, f, after, limit+1)
 	if err != nil {
 		return nil, nil, services.StoreError(err)
 	}
@@ -135,11 +135,11 @@ func (d *Dashboard) userRows(ctx context.Context, f models.UserFilter, after *mo
 	for i, u := range users {
 		ids[i] = u.ID
 	}
-	idents, err := d.Store.IdentitiesOfUsers(ctx, ids)
+	idents, err := d.store.IdentitiesOfUsers(ctx, ids)
 	if err != nil {
 		return nil, nil, services.StoreError(err)
 	}
-	phones, err := d.Store.PhonesOfUsers(ctx, ids)
+	phones, err := d.store.PhonesOfUsers(ctx, ids)
 	if err != nil {
 		return nil, nil, services.StoreError(err)
 	}
@@ -205,7 +205,7 @@ func (d *Dashboard) User(ctx context.Context, who Principal, id string) (UserDet
 	if err := requireSignedIn(who); err != nil {
 		return UserDetail{}, err
 	}
-	u, err := d.Store.GetUser(ctx, id)
+	u, err := d.store.GetUser(ctx, id)
 	if errors.Is(err, models.ErrNotFound) {
 		return UserDetail{}, &services.Error{Code: services.CodeNotFound, Message: "No such user."}
 	}
@@ -213,17 +213,17 @@ func (d *Dashboard) User(ctx context.Context, who Principal, id string) (UserDet
 		return UserDetail{}, services.StoreError(err)
 	}
 	out := UserDetail{User: u}
-	if out.Identities, err = d.Store.IdentitiesOfUsers(ctx, []string{id}); err != nil {
+	if out.Identities, err = d.store.IdentitiesOfUsers(ctx, []string{id}); err != nil {
 		return UserDetail{}, services.StoreError(err)
 	}
-	switch pb, err := d.Store.GetPhoneBinding(ctx, id); {
+	switch pb, err := d.store.GetPhoneBinding(ctx, id); {
 	case err == nil:
 		row := phoneRow(pb, false)
 		out.Phone = &row
 	case !errors.Is(err, models.ErrNotFound):
 		return UserDetail{}, services.StoreError(err)
 	}
-	events, err := d.Store.PhoneHistory(ctx, id)
+	events, err := d.store.PhoneHistory(ctx, id)
 	if err != nil {
 		return UserDetail{}, services.StoreError(err)
 	}
@@ -234,17 +234,17 @@ func (d *Dashboard) User(ctx context.Context, who Principal, id string) (UserDet
 		}
 		out.PhoneHistory = append(out.PhoneHistory, row)
 	}
-	sessions, err := d.Store.ActiveSessionsOfUser(ctx, id)
+	sessions, err := d.store.ActiveSessionsOfUser(ctx, id)
 	if err != nil {
 		return UserDetail{}, services.StoreError(err)
 	}
 	for _, s := range sessions {
 		out.Sessions = append(out.Sessions, SessionRow{ID: s.ID, AppID: s.AppID, CreatedAt: s.CreatedAt, LastSeenAt: s.LastSeenAt, ExpiresAt: s.ExpiresAt, IP: s.IP, UserAgent: s.UserAgent})
 	}
-	if out.Logins, err = d.Store.UserAuditTimeline(ctx, id, timelineLength); err != nil {
+	if out.Logins, err = d.store.UserAuditTimeline(ctx, id, timelineLength); err != nil {
 		return UserDetail{}, services.StoreError(err)
 	}
-	if out.AdminActions, err = d.Store.ListAdminAudit(ctx, models.AdminAuditFilter{TargetType: models.TargetUser, TargetID: id}, nil, timelineLength); err != nil {
+	if out.AdminActions, err = d.store.ListAdminAudit(ctx, models.AdminAuditFilter{TargetType: models.TargetUser, TargetID: id}, nil, timelineLength); err != nil {
 		return UserDetail{}, services.StoreError(err)
 	}
 	return out, nil
@@ -269,7 +269,7 @@ func (d *Dashboard) SetUserBlocked(ctx context.Context, who Principal, id string
 	if !blocked {
 		stored = ""
 	}
-	err = d.Store.WithTx(ctx, func(tx *models.Store) error {
+	err = d.store.WithTx(ctx, func(tx *models.Store) error {
 		if _, err := tx.GetUser(ctx, id); err != nil {
 			return err
 		}
@@ -295,7 +295,7 @@ func (d *Dashboard) RevokeSession(ctx context.Context, who Principal, userID str
 	if err != nil {
 		return err
 	}
-	err = d.Store.WithTx(ctx, func(tx *models.Store) error {
+	err = d.store.WithTx(ctx, func(tx *models.Store) error {
 		if err := tx.RevokeSessionOfUser(ctx, userID, sessionID, "admin: "+services.Clip(reason, 200)); err != nil {
 			return err
 		}
@@ -317,7 +317,7 @@ func (d *Dashboard) RevokeAllSessions(ctx context.Context, who Principal, userID
 		return 0, err
 	}
 	var n int64
-	err = d.Store.WithTx(ctx, func(tx *models.Store) error {
+	err = d.store.WithTx(ctx, func(tx *models.Store) error {
 		if _, err := tx.GetUser(ctx, userID); err != nil {
 			return err
 		}
@@ -348,7 +348,7 @@ func (d *Dashboard) RevealPhone(ctx context.Context, who Principal, userID, reas
 		return RevealedPhone{}, err
 	}
 	var pb models.PhoneBinding
-	err = d.Store.WithTx(ctx, func(tx *models.Store) error {
+	err = d.store.WithTx(ctx, func(tx *models.Store) error {
 		if pb, err = tx.GetPhoneBinding(ctx, userID); err != nil {
 			return err
 		}
