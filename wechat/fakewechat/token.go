@@ -64,7 +64,6 @@ type forceQuota struct {
 	count int
 }
 
-
 // token is GET /cgi-bin/token. Every call issues a new token; the previous
 // newest one keeps working for tokenOverlap, then dies with 40001. Older
 // ones already have their deadline. This is why servers that each fetch
